@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { UsageError } from '../cli/errors.js'
+
+/**
+ * What `lastmile lab up` writes and every `--lab` command reads: where each
+ * simulated station listens, its pinned host key, and the operator key that
+ * the lab's stations accept. The lab is a target like any other: commands
+ * connect to it through the same SSH transport as to real stations.
+ */
+export interface LabStation {
+  id: string
+  host: string
+  port: number
+  user: string
+  /** SHA256:… fingerprint of the station's host key, as OpenSSH prints it. */
+  hostKey: string
+  /** The station's root directory on this machine (the agent's LASTMILE_ROOT). */
+  root: string
+}
+
+export interface LabTarget {
+  version: 1
+  /** pid of the detached lab daemon; `lab down` stops exactly this. */
+  pid: number
+  startedAt: string
+  inventory: string
+  /** Private key (OpenSSH format) the lab stations accept, readable only by the owner. */
+  operatorKey: string
+  stations: LabStation[]
+}
+
+export function labDir(home: string): string {
+  return path.join(home, 'lab')
+}
+
+export function labTargetPath(home: string): string {
+  return path.join(labDir(home), 'target.json')
+}
+
+export async function readLabTarget(home: string): Promise<LabTarget> {
+  const file = labTargetPath(home)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    throw new UsageError(`no lab is running (${file} not found)`, 'Start one with `lastmile lab up`, or leave out --lab to target the real stations.')
+  }
+  return JSON.parse(text) as LabTarget
+}
