@@ -1,7 +1,7 @@
 import { Command, Errors } from '@oclif/core'
 import { ExitCode, type ExitCodeValue } from './exit-codes.js'
 import { InvalidInputError, LastmileError, formatProblem } from './errors.js'
-import { redactSecrets } from '../secrets/redact.js'
+import { redactSecrets, scrubText } from '../secrets/redact.js'
 
 /** The `--json` envelope every command prints on stdout. */
 export interface Envelope<T> {
@@ -35,8 +35,13 @@ export abstract class BaseCommand<T> extends Command {
   override warn(input: string | Error): string | Error {
     const text = typeof input === 'string' ? input : input.message
     this.collectedWarnings.push(text)
-    if (!this.jsonEnabled()) process.stderr.write(`warning: ${text}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(scrubText(`warning: ${text}\n`))
     return input
+  }
+
+  /** Human output, scrubbed of any secret value that reached it by mistake. */
+  override log(message = '', ...args: unknown[]): void {
+    super.log(scrubText(message), ...args)
   }
 
   async run(): Promise<T> {
@@ -69,7 +74,7 @@ export abstract class BaseCommand<T> extends Command {
       this.logJson(redactSecrets(envelope))
       return
     }
-    process.stderr.write(formatErrorForHumans(err, mapped))
+    process.stderr.write(scrubText(formatErrorForHumans(err, mapped)))
   }
 }
 
