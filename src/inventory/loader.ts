@@ -42,6 +42,8 @@ export async function loadInventory(dir: string): Promise<LoadResult> {
       .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
       .sort()
       .map((f) => path.join(dir, 'towns', f))
+    // An empty towns/ folder would otherwise load as a valid inventory with no stations.
+    if (townPaths.length === 0) problems.push({ severity: 'error', message: `no town files in ${path.join(dir, 'towns')}: each town's stations live in towns/<town>.yaml` })
   } catch {
     problems.push({ severity: 'error', message: `no towns/ folder in ${dir}: each town's stations live in towns/<town>.yaml` })
   }
@@ -52,9 +54,6 @@ export async function loadInventory(dir: string): Promise<LoadResult> {
   for (const file of townPaths) {
     const data = await parseFile(file, townFile, positions, problems)
     if (data) townFiles.push({ file, data })
-  }
-  if (townPaths.length > 0 && townFiles.length === 0 && problems.length === 0) {
-    problems.push({ severity: 'error', message: `no town files in ${path.join(dir, 'towns')}` })
   }
 
   if (!district || !operators || problems.some((p) => p.severity === 'error')) return { problems }
