@@ -1,0 +1,8 @@
+export { DistrictAccess, type DistrictAccessArgs } from './district-access.js'
+export { StationMonitoring, type StationMonitoringArgs } from './station-monitoring.js'
+export { StationRegistry, type StationRegistryArgs } from './station-registry.js'
+export { SystemNamespace, type SystemNamespaceArgs } from './system-namespace.js'
+export { TownAccess, type TownAccessArgs } from './town-access.js'
+export { TownNamespace, type TownNamespaceArgs } from './town-namespace.js'
+export { VideoPortal, type VideoPortalArgs } from './video-portal.js'
+export { WireguardHub, type WireguardHubArgs } from './wireguard-hub.js'

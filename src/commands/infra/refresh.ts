@@ -1,0 +1,24 @@
+import { BaseCommand } from '../../cli/base-command.js'
+import { displayRun, infraFlags } from '../../cloud/command-support.js'
+import { runInfra, type InfraRunResult } from '../../cloud/infra-run.js'
+
+export default class InfraRefresh extends BaseCommand<InfraRunResult> {
+  static override summary = "Read the cluster's actual state into the stack (pulumi refresh)."
+  static override description = "Updates the stack's record of each resource from the cluster, e.g. after someone changed it with kubectl. Changes nothing on the cluster."
+  static override examples = ['<%= config.bin %> infra refresh --stack prod', '<%= config.bin %> infra refresh --stack lab --inventory tests/fixtures/inventory-mini --json']
+  static override flags = { stack: infraFlags.stack, inventory: infraFlags.inventory }
+
+  protected async execute(): Promise<InfraRunResult> {
+    const { flags } = await this.parse(InfraRefresh)
+    return runInfra('refresh', {
+      stack: flags.stack,
+      ...(flags.inventory ? { inventoryDir: flags.inventory } : {}),
+      // Pulumi's live progress goes to stderr for people; --json output stays a single envelope.
+      ...(this.jsonEnabled() ? {} : { onOutput: (text: string) => void process.stderr.write(text) }),
+    })
+  }
+
+  protected display(r: InfraRunResult): string {
+    return displayRun(r)
+  }
+}
