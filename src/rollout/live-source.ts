@@ -1,0 +1,102 @@
+import type { Inventory, Station } from '../inventory/model.js'
+import type { LabTarget } from '../lab/target.js'
+import type { AppliedStateSource } from '../plan/applied-source.js'
+import { readApplied, type AppliedRecord } from '../state/applied-store.js'
+import type { SshIdentity } from '../ssh/session.js'
+import type { SshTarget } from '../ssh/targets.js'
+import type { AgentProbe, StationConnector } from './ports.js'
+import { schedule } from './scheduler.js'
+import { probeStation } from './station-run.js'
+import { resolveTargets, sshConnector } from './wiring.js'
+
+/**
+ * `plan --live`: the "before" side of a plan from the stations themselves
+ * (one probe exec each, all probed up front, concurrently), not from this
+ * machine's records. When the agent confirms what the local record says
+ * (same config id, same file hashes), the local record is used, with its
+ * masked contents: full diffs. Otherwise the plan is built from the agent's
+ * hashes alone: which files change is exact; their old contents are unknown
+ * (the diff shows the whole new file). An unreachable station falls back to
+ * the local record, and `notes` says which.
+ */
+export interface LiveAppliedStateSource extends AppliedStateSource {
+  /** per station: how its applied side was found */
+  readonly notes: Map<string, 'agent-confirms-record' | 'agent-hashes-only' | 'unreachable-local-record' | 'never-applied'>
+}
+
+export interface LiveSourceOptions {
+  home: string
+  stationIds: readonly string[]
+  connector: StationConnector
+  /** towns of the stations, for the per-town limit */
+  townOf?: (id: string) => string
+  concurrency?: number
+  now?: () => number
+}
+
+/** Pure: the applied record the plan should compare with, from a probe and the local record. */
+export function recordFromProbe(stationId: string, probe: AgentProbe, local: AppliedRecord | undefined): { record: AppliedRecord | undefined; how: 'agent-confirms-record' | 'agent-hashes-only' | 'never-applied' } {
+  if (!probe.appliedId) return { record: undefined, how: 'never-applied' }
+  if (local && local.configId === probe.appliedId && local.files.every((f) => probe.files[f.path] === f.sha256)) return { record: local, how: 'agent-confirms-record' }
+  const localModes = new Map((local?.files ?? []).map((f) => [f.path, f.mode]))
+  const files = Object.entries(probe.files)
+    .filter((e): e is [string, string] => typeof e[1] === 'string')
+    .map(([path, sha256]) => ({ path, sha256, mode: localModes.get(path) ?? '0600', size: 0 }))
+  return { record: { stationId, configId: probe.appliedId, appliedAt: '', files, maskedFiles: {}, secretFingerprints: {} }, how: 'agent-hashes-only' }
+}
+
+export async function createLiveAppliedSource(opts: LiveSourceOptions): Promise<LiveAppliedStateSource> {
+  const now = opts.now ?? Date.now
+  const limit = opts.concurrency ?? 20
+  const r = await schedule(
+    opts.stationIds.map((id) => ({ id, town: opts.townOf?.(id) ?? 'all' })),
+    { limits: { maxConcurrent: limit, perTownConcurrent: limit }, run: (i) => probeStation(i.id, undefined, opts.connector, now) },
+  )
+  const records = new Map<string, AppliedRecord | undefined>()
+  const notes: LiveAppliedStateSource['notes'] = new Map()
+  for (const id of opts.stationIds) {
+    const local = await readApplied(opts.home, id).catch(() => undefined)
+    const p = r.results.get(id)
+    if (!p?.probe) {
+      records.set(id, local)
+      notes.set(id, 'unreachable-local-record')
+      continue
+    }
+    const { record, how } = recordFromProbe(id, p.probe, local)
+    records.set(id, record)
+    notes.set(id, how)
+  }
+  const unreachable = [...notes.values()].filter((n) => n === 'unreachable-local-record').length
+  return {
+    name: `live probe of ${opts.stationIds.length} station${opts.stationIds.length === 1 ? '' : 's'}${unreachable ? ` (${unreachable} unreachable: their local record is used)` : ''}`,
+    notes,
+    get: async (id) => records.get(id),
+  }
+}
+
+/** The same, wired to the SSH transport (what `plan --live` calls). */
+export async function liveAppliedSourceFor(a: { inventory: Inventory; stations: Station[]; home: string; env: NodeJS.ProcessEnv; lab?: LabTarget; connectorFactory?: (t: ReadonlyMap<string, SshTarget>, i: SshIdentity) => Promise<StationConnector> }): Promise<LiveAppliedStateSource> {
+  const { operatorIdentity } = await import('../health/live.js')
+  const who = await operatorIdentity(a.inventory, a.env, a.lab)
+  const targets = await resolveTargets(a.inventory, a.stations, a.home, a.lab)
+  const connector = a.connectorFactory ? await a.connectorFactory(targets, who.ssh) : await sshConnector({ targets, identity: who.ssh })
+  const towns = new Map(a.stations.map((s) => [s.id, s.town.code]))
+  return createLiveAppliedSource({ home: a.home, stationIds: a.stations.map((s) => s.id), connector, townOf: (id) => towns.get(id) ?? '?', concurrency: a.inventory.district.rollout.maxConcurrent })
+}
+
+/**
+ * For `plan --live` in one call: loads the inventory (the lab's when --lab and no explicit
+ * --inventory), selects the stations, probes them. Pass the result as `planStations({source})`.
+ */
+export async function liveSourceFromCli(o: { inventoryDir: string; towns?: string[]; stations?: string[]; lab?: boolean; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<LiveAppliedStateSource> {
+  const env = o.env ?? process.env
+  const { lastmileHome } = await import('../state/paths.js')
+  const { loadInventoryOrThrow } = await import('../inventory/loader.js')
+  const { selectStations } = await import('../inventory/select.js')
+  const { readLabTarget } = await import('../lab/target.js')
+  const home = lastmileHome(env, o.cwd)
+  const lab = o.lab ? await readLabTarget(home) : undefined
+  const { inventory } = await loadInventoryOrThrow(o.inventoryDir)
+  const stations = selectStations(inventory, { towns: o.towns, stations: o.stations })
+  return liveAppliedSourceFor({ inventory, stations, home, env, ...(lab ? { lab } : {}) })
+}
