@@ -17,6 +17,14 @@ export interface LabStation {
   hostKey: string
   /** The station's root directory on this machine (the agent's LASTMILE_ROOT). */
   root: string
+  /** Optional, added by the lab daemon: the station's Chinese name. */
+  name?: string
+  /** Optional: the station's town (NBS code, slug, Chinese name). */
+  town?: { code: string; slug: string; name: string }
+  /** Optional: the management address from the inventory (what the network stub expects). */
+  managementAddress?: string
+  /** Optional: true for a station `lab up --stations N` made up beyond the inventory. */
+  synthetic?: boolean
 }
 
 export interface LabTarget {
@@ -28,6 +36,14 @@ export interface LabTarget {
   /** Private key (OpenSSH format) the lab stations accept, readable only by the owner. */
   operatorKey: string
   stations: LabStation[]
+  /** Optional: <home>/lab (station roots under stations/). */
+  labDir?: string
+  /** Optional: the shell stations run commands with (busybox, dash or sh). */
+  shell?: string
+  /** Optional: the faults file the daemon follows (`lab fault set/clear`). */
+  faultsFile?: string
+  /** Optional: the daemon's log. */
+  logFile?: string
 }
 
 export function labDir(home: string): string {

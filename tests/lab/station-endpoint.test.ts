@@ -1,0 +1,76 @@
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLabLog } from '../../src/lab/log.js'
+import type { LabPlan, LabPlanStation } from '../../src/lab/plan.js'
+import { configuredSsid, StationEndpoint } from '../../src/lab/station-endpoint.js'
+import type { StationFaults } from '../../src/lab/faults.js'
+
+let dir: string
+const station = (over: Partial<LabPlanStation>): LabPlanStation => ({
+  id: '441802006001',
+  name: '高基里社区居委会',
+  town: { code: '441802006000', slug: 'fengcheng', name: '凤城街道' },
+  host: '127.21.0.1',
+  root: dir,
+  managementAddress: '10.250.1.1',
+  devices: [],
+  wifi: false,
+  wanType: 'fibre',
+  wanBackup: false,
+  synthetic: false,
+  ...over,
+})
+const plan = { maxConnectionsPerStation: 30, maxSessionsPerStation: 8, shell: { name: 'sh', file: '/bin/sh', args: [], busyboxApplets: false } } as unknown as LabPlan
+
+function endpoint(st: LabPlanStation, random = () => 0.5): StationEndpoint {
+  return new StationEndpoint(st, { plan, log: createLabLog(() => undefined), faults: () => ({}), authorizedKeys: () => [], hostPath: '/usr/bin:/bin', random })
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'lastmile-endpoint-'))
+  await mkdir(path.join(dir, 'lab'), { recursive: true })
+  await mkdir(path.join(dir, 'etc/config'), { recursive: true })
+})
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('when a lab station refuses a connection', () => {
+  it('refuses for unreachable, and for a WAN down unless the station has a 4G backup', () => {
+    const e = endpoint(station({}))
+    const reason = (f: StationFaults) => e.refuseReason(f)
+    expect(reason({})).toBeUndefined()
+    expect(reason({ unreachable: true })).toBe('unreachable')
+    expect(reason({ wanDown: true })).toMatch(/WAN down/)
+    expect(endpoint(station({ wanBackup: true })).refuseReason({ wanDown: true })).toBeUndefined()
+  })
+
+  it('refuses while lab/link-down exists', async () => {
+    const e = endpoint(station({}))
+    await writeFile(path.join(dir, 'lab/link-down'), '')
+    expect(e.refuseReason({})).toMatch(/link down/)
+    await rm(path.join(dir, 'lab/link-down'))
+    expect(e.refuseReason({})).toBeUndefined()
+  })
+
+  it('flakyPercent refuses that share of connections (injected randomness)', () => {
+    expect(endpoint(station({}), () => 0.29).refuseReason({ flakyPercent: 30 })).toBe('flaky')
+    expect(endpoint(station({}), () => 0.3).refuseReason({ flakyPercent: 30 })).toBeUndefined()
+  })
+
+  it('commands get only the station environment, with its own directories first on PATH', () => {
+    const env = endpoint(station({})).env()
+    expect(Object.keys(env).sort()).toEqual(['HOME', 'LASTMILE_ROOT', 'LASTMILE_SHELL', 'PATH'])
+    expect(env.PATH?.split(':').slice(0, 5)).toEqual([`${dir}/lab/bin`, `${dir}/usr/sbin`, `${dir}/usr/bin`, `${dir}/sbin`, `${dir}/bin`])
+    expect(env.LASTMILE_SHELL).toBe('/bin/sh')
+  })
+
+  it('reports the SSID of the wireless config as iwinfo would', async () => {
+    expect(configuredSsid(dir)).toBe('OpenWrt')
+    await writeFile(path.join(dir, 'etc/config/wireless'), "config wifi-iface 'staff'\n\toption ssid 'QC-jiangkou-staff'\n")
+    expect(configuredSsid(dir)).toBe('QC-jiangkou-staff')
+  })
+})
