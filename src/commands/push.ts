@@ -36,6 +36,7 @@ Exit: 0 all confirmed or unchanged · 4 some failed, rolled back or unreachable 
         stations: flags.station,
         lab: flags.lab,
         dryRun: flags['dry-run'],
+        ...(flags.stack ? { stack: flags.stack } : {}),
         ...(flags['confirm-within'] ? { confirmWithinS: flags['confirm-within'] } : {}),
         ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
         reporter: rt.reporter,

@@ -61,6 +61,8 @@ Exit: 0 all confirmed or unchanged · 4 some failed, rolled back, unreachable or
         pauseS: flags.pause,
         ...(flags.resume ? { resume: args.runId ?? 'latest' } : {}),
         breakLock: flags['break-lock'],
+        ...(flags.stack ? { stack: flags.stack } : {}),
+        yes: flags.yes,
         reporter: rt.reporter,
         stop: rt.stop,
         onRunStarted: rt.onRunStarted,

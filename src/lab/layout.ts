@@ -262,7 +262,7 @@ export interface BuildRootOptions {
 /**
  * Creates or refreshes a station root. Kept across `lab up`: etc/ (what the
  * controller applied, the agent's state) and usr/sbin (an installed agent).
- * Refreshed: the stubs, the hardware files, authorized_keys, lab/expected-mgmt.
+ * Refreshed: the stubs, the hardware files, lab/expected-mgmt. Seeded once: authorized_keys.
  * Emptied: var/run and tmp (RAM on OpenWrt). Called while no station runs.
  */
 export async function buildStationRoot(st: LabPlanStation, opts: BuildRootOptions): Promise<void> {
@@ -287,8 +287,12 @@ export function buildStationRootSync(st: LabPlanStation, opts: BuildRootOptions)
   }
   for (const f of seedFiles(st)) writeIfMissing(root, f)
   for (const f of hardware) writeFileSync(path.join(root, f.path), f.content)
-  writeFileSync(path.join(root, 'etc/dropbear/authorized_keys'), opts.authorizedKeys, { mode: 0o600 })
-  chmodSync(path.join(root, 'etc/dropbear/authorized_keys'), 0o600)
+  // Seeded once, like a factory image: after the first push the file is managed
+  // (rendered from operators.yaml), and rewriting it at every `lab up` would
+  // show as drift and be shipped again. The lab's SSH endpoints authorise from
+  // the operator key and <home>/lab/authorized_keys, not from this file.
+  const keysFile = path.join(root, 'etc/dropbear/authorized_keys')
+  if (!existsSync(keysFile)) writeFileSync(keysFile, opts.authorizedKeys, { mode: 0o600 })
   writeFileSync(path.join(root, 'lab/expected-mgmt'), `${st.managementAddress}\n`)
   emptyDir(path.join(root, 'var/run'))
   mkdirp(path.join(root, 'var/run/lastmile'))

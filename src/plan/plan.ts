@@ -77,8 +77,10 @@ export interface PlanOptions {
    * exactly the selected stations). Default: the local records under home.
    */
   source?: AppliedStateSource | ((ctx: { inventory: Inventory; stationIds: string[]; home: string }) => AppliedStateSource | Promise<AppliedStateSource>)
-  /** the cloud side the stations are rendered against (default `outputsFromInventory`); pass the stack's outputs to match a rollout */
+  /** the cloud side the stations are rendered against (default: the stack's outputs, as push and rollout use them) */
   cloud?: CloudOutputs
+  /** Pulumi stack whose outputs the configs use (default lab with --lab, else prod) */
+  stack?: string
   templatesDir?: string
   resolver?: SecretLookup
 }
@@ -94,7 +96,15 @@ export async function planStations(opts: PlanOptions): Promise<PlanResult> {
   const { inventory: inv, warnings } = await loadInventoryOrThrow(opts.inventoryDir)
   const home = opts.home ?? lastmileHome(env)
   const key = await loadFingerprintKey(home, { create: true })
-  const rendered = await renderAll(inv, { towns: opts.towns, stations: opts.stations, lab: opts.lab, env, resolver: opts.resolver, templatesDir: opts.templatesDir, cloud: opts.cloud, masked: true, fingerprintKey: key })
+  let cloud = opts.cloud
+  if (!cloud) {
+    // The same cloud values push and rollout render with, so the plan shows what they would ship.
+    const { stationCloudOutputs } = await import('../cloud/station-outputs.js')
+    const r = await stationCloudOutputs({ inventory: inv, stack: opts.stack ?? (opts.lab ? 'lab' : 'prod'), lab: Boolean(opts.lab), env })
+    cloud = r.outputs
+    if (r.notice) warnings.push({ severity: 'warning', message: r.notice })
+  }
+  const rendered = await renderAll(inv, { towns: opts.towns, stations: opts.stations, lab: opts.lab, env, resolver: opts.resolver, templatesDir: opts.templatesDir, cloud, masked: true, fingerprintKey: key })
   const source = typeof opts.source === 'function' ? await opts.source({ inventory: inv, stationIds: rendered.map((r) => r.stationId), home }) : (opts.source ?? localAppliedSource(home))
   const byId = new Map(inv.stations.map((s) => [s.id, s]))
   const stations: StationPlan[] = []

@@ -11,6 +11,7 @@ export const runFlags = {
   yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation (required for real stations when not on a terminal, e.g. CI).', default: false }),
   'confirm-within': Flags.integer({ summary: 'Seconds a station waits for the confirm before its watchdog rolls the apply back (default: district.rollout.confirmWithinSeconds).', min: 5, max: 86400 }),
   concurrency: Flags.integer({ summary: 'At most this many stations at once (default: district.rollout.maxConcurrent); per town at most district.rollout.perTownConcurrent.', min: 1, max: 500 }),
+  stack: Flags.string({ summary: 'Pulumi stack whose outputs (hub, portal, monitoring) the configs use: stacks/district/Pulumi.<stack>.yaml. Default: lab with --lab, else prod.' }),
 }
 
 /** "25%" → percent batches; "10" → town waves of at most 10 stations. */

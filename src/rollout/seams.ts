@@ -1,5 +1,4 @@
 import type { CloudOutputs } from '../cloud/outputs.js'
-import { outputsFromInventory } from '../cloud/outputs.js'
 import type { Inventory } from '../inventory/model.js'
 import path from 'node:path'
 import { readLabTarget, type LabTarget } from '../lab/target.js'
@@ -11,41 +10,41 @@ import type { JournalEvent } from './journal.js'
  * named fallback), the lab's start/stop and the HTML report. The rollout never
  * fails because an optional part is missing, and it says so.
  */
-async function optionalExport<T>(relModule: string, name: string): Promise<T | undefined> {
-  // A computed specifier: the module may not exist in this checkout (and TypeScript must not insist).
-  const url = new URL(relModule, import.meta.url)
-  const candidates = [url.href, url.href.replace(/\.js$/, '.ts')]
-  for (const spec of candidates) {
-    try {
-      const mod = (await import(spec)) as Record<string, unknown>
-      const fn = mod[name]
-      if (typeof fn === 'function') return fn as T
-      return undefined
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_UNKNOWN_FILE_EXTENSION' && !/Cannot find module|Failed to load url|does not exist/i.test(String((err as Error).message))) throw err
-    }
-  }
-  return undefined
-}
-
 export interface CloudStepResult {
   outputs: CloudOutputs
+  /** pulumi-up: the stack was updated; rendered: objects written as YAML; inventory: addresses from district.yaml */
   mode: string
   notice: string
 }
 
-export type CloudStep = (opts: { inventory: Inventory; env: NodeJS.ProcessEnv; lab: boolean; home: string }) => Promise<CloudStepResult>
+export type CloudStep = (opts: { inventory: Inventory; env: NodeJS.ProcessEnv; lab: boolean; home: string; command?: 'rollout' | 'push'; stack?: string; yes?: boolean }) => Promise<CloudStepResult>
 
-/** `cloudStep` from src/cloud/step.ts when it exists; else the inventory's values and a notice. */
+/**
+ * The cloud step before a rollout (src/cloud/cloud-step.ts): `infra up` of the
+ * stack when the Pulumi CLI is installed, else the objects rendered to YAML
+ * with a notice. The lab never touches a cluster: it renders only. `push` is
+ * configs only: it renders with the stack's current outputs and changes nothing.
+ */
 export async function defaultCloudStep(): Promise<CloudStep> {
-  const fn = await optionalExport<CloudStep>('../cloud/step.js', 'cloudStep')
-  if (fn) return fn
-  return async ({ inventory }) => ({
-    outputs: outputsFromInventory(inventory),
-    mode: 'skipped',
-    notice: 'cloud step skipped: no cloud step in this build; hub, portal and monitoring addresses come from district.yaml',
-  })
+  return async (o) => {
+    const stack = o.stack ?? (o.lab ? 'lab' : 'prod')
+    if (o.command !== 'rollout') {
+      // push: configs only; render with the cloud values the last rollout used, change nothing in the cloud.
+      const { stationCloudOutputs } = await import('../cloud/station-outputs.js')
+      const r = await stationCloudOutputs({ inventory: o.inventory, stack, lab: o.lab, env: o.env })
+      return { outputs: r.outputs, mode: 'outputs', notice: r.notice ?? '' }
+    }
+    const outDir = path.join(o.home, 'cloud', stack)
+    if (o.lab) {
+      const { infraRender } = await import('../cloud/infra-render.js')
+      const r = await infraRender({ stack, inventory: o.inventory, env: o.env, out: outDir })
+      return { outputs: r.outputs, mode: 'rendered', notice: `lab: the cloud side is not provisioned; its ${r.objects} Kubernetes objects were rendered to ${r.out} for review` }
+    }
+    const { cloudStep } = await import('../cloud/cloud-step.js')
+    const r = await cloudStep({ stack, inventory: o.inventory, yes: o.yes ?? false, env: o.env, outDir })
+    const changes = r.changes ? Object.entries(r.changes).map(([op, n]) => `${op} ${n}`).join(', ') : ''
+    return { outputs: r.outputs, mode: r.mode, notice: r.notice ?? `cloud: stack ${stack} is up to date${changes ? ` (${changes})` : ''}` }
+  }
 }
 
 export interface LabControl {

@@ -55,6 +55,10 @@ export interface RunOptions {
   /** a run id, or 'latest' (the latest unfinished run) */
   resume?: string
   breakLock?: boolean
+  /** Pulumi stack for the cloud step (default: lab with --lab, else prod) */
+  stack?: string
+  /** --yes: the cloud step may run `infra up` without asking */
+  yes?: boolean
   env?: NodeJS.ProcessEnv
   cwd?: string
   reporter: ProgressReporter
@@ -158,8 +162,8 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
     if (selected.length === 0) throw new UsageError('no stations selected', 'Check --town / --station (`lastmile inventory show` lists them).')
 
     const cloudStep = opts.cloudStep ?? (await defaultCloudStep())
-    const cloud = await cloudStep({ inventory, env, lab, home })
-    if (cloud.mode === 'skipped') opts.warn?.(cloud.notice)
+    const cloud = await cloudStep({ inventory, env, lab, home, command: opts.command, ...(opts.stack ? { stack: opts.stack } : {}), yes: opts.yes ?? false })
+    if (cloud.notice && cloud.mode !== 'pulumi-up' && !(cloud.mode === 'outputs' && lab)) opts.warn?.(cloud.notice)
 
     const key = await loadFingerprintKey(home, { create: true })
     const rendered = await renderAll(inventory, { stations: selected.map((s) => s.id), lab, env, cloud: cloud.outputs, masked: true, ...(key ? { fingerprintKey: key } : {}) })
