@@ -25,6 +25,7 @@ function lastmile(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 describe('the built CLI as a process', () => {
   it('documents the exit codes in --help', async () => {
     const r = await lastmile(['--help'])
+    expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('EXIT CODES')
     expect(r.stdout).toMatch(/3\s+invalid input/)
