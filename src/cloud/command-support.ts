@@ -2,14 +2,30 @@ import { Flags } from '@oclif/core'
 import { formatTable } from '../cli/table.js'
 import type { InfraOutputsResult } from './infra-outputs.js'
 import type { InfraRenderResult } from './infra-render.js'
-import type { InfraRunResult } from './infra-run.js'
+import { runInfra, type InfraOperation, type InfraRunResult } from './infra-run.js'
 import type { CloudOutputs } from './outputs.js'
+import { askYesNo } from './prompt.js'
 
 /** Flags of the `infra` topic (commands stay thin: parse, call a service, format). */
 export const infraFlags = {
   stack: Flags.string({ summary: 'Stack to act on: a Pulumi.<stack>.yaml in stacks/district (prod, lab).', required: true }),
   inventory: Flags.string({ char: 'i', summary: "Inventory directory; default: the stack config's `inventory` (inventory/qingcheng).", env: 'LASTMILE_INVENTORY' }),
   yes: Flags.boolean({ char: 'y', summary: 'Change the cluster without asking; required in CI and without a terminal.', default: false }),
+}
+
+/**
+ * What `infra preview|refresh|up|destroy` run: the flags as runInfra options. With `yes` given
+ * (up, destroy) it may ask in a terminal; --json is for machines: nobody reads a question there,
+ * so it needs --yes like CI. Pulumi's live progress goes to stderr for people; --json output stays
+ * a single envelope.
+ */
+export function runInfraCommand(operation: InfraOperation, flags: { stack: string; inventory?: string | undefined; yes?: boolean }, json: boolean): Promise<InfraRunResult> {
+  return runInfra(operation, {
+    stack: flags.stack,
+    ...(flags.inventory ? { inventoryDir: flags.inventory } : {}),
+    ...(flags.yes === undefined ? {} : { yes: flags.yes, confirm: askYesNo }),
+    ...(json ? { interactive: false } : { onOutput: (text: string) => void process.stderr.write(text) }),
+  })
 }
 
 export function displayRun(r: InfraRunResult): string {

@@ -1,10 +1,11 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { InvalidInputError } from '../cli/errors.js'
+import { InvalidInputError, UsageError } from '../cli/errors.js'
 import type { CloudOutputs } from './outputs.js'
 import { desiredState, validateDesired } from './desired/index.js'
 import { defaultRenderDir, prepareInfra, type InfraContextOptions } from './prepare.js'
-import { renderFiles } from './render.js'
+import { GENERATED_MARK, renderFiles } from './render.js'
+import { writeFileAtomic } from '../util/write-atomic.js'
 
 export interface InfraRenderOptions extends InfraContextOptions {
   /** Output folder; default `.lastmile/cloud/<stack>/`. */
@@ -29,6 +30,12 @@ const RENDERED = /^(system|town-[a-z][a-z0-9-]*)\.yaml$/
  * object is validated first (exit 3 with every problem); secrets appear only as
  * ExternalSecrets or empty placeholders.
  */
+/** The file starts with the header `infra render` writes (its second line). */
+async function isOurs(file: string): Promise<boolean> {
+  const head = await readFile(file, 'utf8').then((t) => t.slice(0, 512), () => '')
+  return head.split('\n')[1] === GENERATED_MARK
+}
+
 export async function infraRender(o: InfraRenderOptions): Promise<InfraRenderResult> {
   const ctx = await prepareInfra(o)
   const state = desiredState(ctx.inventory, ctx.stack.config)
@@ -43,15 +50,22 @@ export async function infraRender(o: InfraRenderOptions): Promise<InfraRenderRes
   const out = o.out ? path.resolve(ctx.cwd, o.out) : defaultRenderDir(ctx)
   await mkdir(out, { recursive: true })
   const files = renderFiles(state)
-  for (const f of files) {
-    const tmp = path.join(out, `.${f.file}.tmp`)
-    await writeFile(tmp, f.text)
-    await rename(tmp, path.join(out, f.file))
-  }
   const keep = new Set(files.map((f) => f.file))
+  const existing = (await readdir(out)).filter((name) => RENDERED.test(name)).sort()
+  // Only files an earlier render wrote are replaced or deleted: a hand-written town-x.yaml or
+  // system.yaml in the folder is someone's work. Checked before anything is written.
+  const foreign: string[] = []
+  for (const name of existing) if (!(await isOurs(path.join(out, name)))) foreign.push(name)
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `--out ${out} holds ${foreign.join(', ')}, which \`lastmile infra render\` did not write; refusing to replace or delete ${foreign.length === 1 ? 'it' : 'them'} (nothing was written)`,
+      'Give --out a folder of its own (new, empty, or an earlier `infra render` output), or move those files away.',
+    )
+  }
+  for (const f of files) await writeFileAtomic(path.join(out, f.file), f.text)
   const removed: string[] = []
-  for (const name of (await readdir(out)).sort()) {
-    if (RENDERED.test(name) && !keep.has(name)) {
+  for (const name of existing) {
+    if (!keep.has(name)) {
       await rm(path.join(out, name))
       removed.push(name)
     }

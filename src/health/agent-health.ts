@@ -54,7 +54,10 @@ export function parseAgentHealth(input: unknown): ParseResult {
   }
   if (typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false) {
     const v = value as { error?: unknown; message?: unknown }
-    return { ok: false, message: `the agent reported an error: ${String(v.message ?? v.error ?? 'no message')}`.slice(0, 300) }
+    // The agent's failure object is {"error":{"code","message"}}; older shapes had flat fields.
+    const e = typeof v.error === 'object' && v.error !== null ? (v.error as { code?: unknown; message?: unknown }) : undefined
+    const text = e ? [e.code, e.message].filter((x) => typeof x === 'string' && x !== '').join(': ') || 'no message' : String(v.message ?? v.error ?? 'no message')
+    return { ok: false, message: `the agent reported an error: ${text}`.slice(0, 300) }
   }
   const parsed = schema.safeParse(value)
   if (!parsed.success) return { ok: false, message: `the agent's answer is not a health report (${parsed.error.issues[0]?.message ?? 'bad shape'})` }

@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { historyDir } from './history.js'
 import type { AnswerIndex } from './staleness.js'
 import type { StationHealth } from './types.js'
+import { writeFileAtomic } from '../util/write-atomic.js'
 
 /*
  * `.lastmile/health/last-seen.json`: per station, when it last answered, when
@@ -71,7 +72,6 @@ export function updateAnswers(index: AnswerIndex, stations: StationHealth[], now
 /** Written to a temporary file and renamed: a reader never sees half an index. */
 export async function writeAnswerIndex(home: string, index: AnswerIndex): Promise<void> {
   const file = indexFile(home)
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
   const ids = new Set([...index.firstSeen.keys(), ...index.lastAnswer.keys(), ...index.downSince.keys()])
   const stations: Record<string, Entry> = {}
   for (const id of [...ids].sort()) {
@@ -83,7 +83,5 @@ export async function writeAnswerIndex(home: string, index: AnswerIndex): Promis
       ...(downSince === undefined ? {} : { downSince }),
     }
   }
-  const tmp = `${file}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify({ v: 1, stations } satisfies IndexFile) + '\n', { mode: 0o600 })
-  await rename(tmp, file)
+  await writeFileAtomic(file, JSON.stringify({ v: 1, stations } satisfies IndexFile) + '\n', { mode: 0o600, dirMode: 0o700 })
 }

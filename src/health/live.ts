@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
+import path from 'node:path'
 import type { Inventory, Station } from '../inventory/model.js'
 import { labTargetPath, type LabTarget } from '../lab/target.js'
 import { labIdentity, resolveIdentity } from '../ssh/credentials.js'
 import { readKnownHosts } from '../ssh/known-hosts.js'
 import type { SshIdentity } from '../ssh/session.js'
+import { agentMetadata, packagedStationDir } from '../station/agent-bundle.js'
 import { inventoryKnownHostsPath, inventoryTarget, labKnownHostsPath, labStationTarget, type SshTarget } from '../ssh/targets.js'
 import { collectHealth } from './collect.js'
 import type { Identity } from './scope.js'
@@ -96,9 +97,7 @@ let cachedAgentVersion: string | undefined
 export async function shippedAgentVersion(): Promise<string | undefined> {
   if (cachedAgentVersion) return cachedAgentVersion
   try {
-    const file = fileURLToPath(new URL('../../station/lastmile-station', import.meta.url))
-    const m = /^AGENT_VERSION=([0-9][0-9A-Za-z.-]*)$/m.exec(await readFile(file, 'utf8'))
-    cachedAgentVersion = m?.[1]
+    cachedAgentVersion = agentMetadata(await readFile(path.join(packagedStationDir(), 'lastmile-station'), 'utf8')).version
   } catch {
     cachedAgentVersion = undefined
   }

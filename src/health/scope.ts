@@ -1,5 +1,6 @@
 import { InvalidInputError, type InputProblem } from '../cli/errors.js'
 import type { Inventory, Station, Town } from '../inventory/model.js'
+import { matchTowns } from '../inventory/select.js'
 
 /** Who is asking, as the SSH key says (src/ssh/credentials.ts `resolveIdentity`). */
 export interface Identity {
@@ -71,10 +72,18 @@ export function resolveScope(req: ScopeRequest): Scope {
     }
     if (!askedStations.includes(station)) askedStations.push(station)
   }
+  // --town and --station together: each station must be in one of the towns (never an empty result).
+  if (asked.length > 0) {
+    for (const s of askedStations) {
+      if (!asked.some((t) => t.code === s.town.code)) {
+        problems.push({ severity: 'error', field: '--station', station: s.id, message: `station ${s.id} ${s.name} is in ${s.town.name} (${s.town.slug}), not in the selected town(s) ${asked.map((t) => t.name).join(', ')}` })
+      }
+    }
+  }
   if (problems.length > 0) {
     const refused = problems.some((p) => p.message.includes(' may not see '))
     throw new InvalidInputError(
-      refused ? `${who} may only see ${allowedText(inv, identity)}; refused: ${problems.map((p) => p.message.replace(/^.* may not see /, '')).join('; ')}` : `${problems.length} unknown town or station filter${problems.length === 1 ? '' : 's'}`,
+      refused ? `${who} may only see ${allowedText(inv, identity)}; refused: ${problems.map((p) => p.message.replace(/^.* may not see /, '')).join('; ')}` : `${problems.length} town or station filter${problems.length === 1 ? '' : 's'} cannot be used: ${problems.map((p) => p.message).join('; ')}`,
       problems,
       refused
         ? 'Leave out --town/--station to see your own towns. Another town is its own admins\' to check; ask the district admin (区信息中心) if you need access.'
@@ -86,7 +95,7 @@ export function resolveScope(req: ScopeRequest): Scope {
   const towns = asked.length > 0 ? asked : inv.towns.filter(inScope)
   let stations: Station[]
   if (askedStations.length > 0) {
-    stations = asked.length > 0 ? askedStations.filter((s) => asked.some((t) => t.code === s.town.code)) : askedStations
+    stations = askedStations
   } else {
     stations = towns.flatMap((t) => t.stations).filter((s) => s.hasStation)
   }
@@ -129,7 +138,7 @@ function allowedText(inv: Inventory, identity: Identity): string {
     .join(', ')
 }
 
+/** The town a --town filter names, the way every command matches it (inventory/select.ts). */
 export function findTown(inv: Inventory, q: string): Town | undefined {
-  const key = q.trim().toLowerCase()
-  return inv.towns.find((t) => t.code === key || t.slug === key || t.name === q.trim() || t.officialName === q.trim())
+  return matchTowns(inv, q)[0]
 }

@@ -1,4 +1,4 @@
-import { stringify } from 'yaml'
+import { Document, Scalar, visit } from 'yaml'
 import { envNameForRef } from '../secrets/resolver.js'
 import { isSecretRef } from '../secrets/secret.js'
 import type { Inventory, Station } from './model.js'
@@ -8,11 +8,18 @@ export function ansibleSecretLookup(ref: string): string {
   return `{{ lookup('env', '${envNameForRef(ref)}') }}`
 }
 
+/** The lookups this export wrote: the only strings Ansible may template. */
+type Lookups = WeakSet<Scalar>
+
 /** Deep copy with every `{secret: ref}` replaced by its env lookup; never a value. */
-function withLookups(v: unknown): unknown {
-  if (isSecretRef(v)) return ansibleSecretLookup(v.secret)
-  if (Array.isArray(v)) return v.map(withLookups)
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, withLookups(x)]))
+function withLookups(v: unknown, lookups: Lookups): unknown {
+  if (isSecretRef(v)) {
+    const node = new Scalar(ansibleSecretLookup(v.secret))
+    lookups.add(node)
+    return node
+  }
+  if (Array.isArray(v)) return v.map((x) => withLookups(x, lookups))
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, withLookups(x, lookups)]))
   return v
 }
 
@@ -22,7 +29,7 @@ export function ansibleGroupName(slug: string): string {
   return name === 'all' || name === 'ungrouped' ? `town_${name}` : name
 }
 
-function hostVars(s: Station): Record<string, unknown> {
+function hostVars(s: Station, lookups: Lookups): Record<string, unknown> {
   const vars: Record<string, unknown> = {
     ansible_host: s.management.address,
     ansible_user: s.ssh.user,
@@ -47,7 +54,7 @@ function hostVars(s: Station): Record<string, unknown> {
   }
   if (s.ssh.hostKey) vars.lastmile_ssh_host_key = s.ssh.hostKey
   if (s.note) vars.lastmile_note = s.note
-  return withLookups(vars) as Record<string, unknown>
+  return withLookups(vars, lookups) as Record<string, unknown>
 }
 
 export interface AnsibleExport {
@@ -59,10 +66,14 @@ export interface AnsibleExport {
 /**
  * An Ansible YAML inventory: `all` → one child group per town (its slug)
  * holding that town's stations, keyed by station id, plus `lastmile_canary`.
- * Secrets are `{{ lookup('env', 'LASTMILE_SECRET_…') }}` strings. Pure.
+ * Secrets are `{{ lookup('env', 'LASTMILE_SECRET_…') }}` strings. Every other string that could
+ * open a template (it holds a `{`) is tagged `!unsafe`: Ansible templates variables when it uses
+ * them, so a name or SSID such as `{{lookup(*dict(pipe=1,reboot=2))}}` would otherwise run a
+ * command on the control node. Pure.
  */
 export function exportAnsible(inv: Inventory, stations: readonly Station[]): AnsibleExport {
   const d = inv.district
+  const lookups: Lookups = new WeakSet()
   const children: Record<string, unknown> = {}
   const groups: string[] = []
   for (const town of inv.towns) {
@@ -72,7 +83,7 @@ export function exportAnsible(inv: Inventory, stations: readonly Station[]): Ans
     groups.push(group)
     children[group] = {
       vars: { lastmile_town_code: town.code, lastmile_town_name: town.name, lastmile_town_kind: town.kind },
-      hosts: Object.fromEntries(mine.map((s) => [s.id, hostVars(s)])),
+      hosts: Object.fromEntries(mine.map((s) => [s.id, hostVars(s, lookups)])),
     }
   }
   const canaries = stations.filter((s) => s.canary)
@@ -96,5 +107,11 @@ export function exportAnsible(inv: Inventory, stations: readonly Station[]): Ans
     '# Do not edit: edit the lastmile inventory and export again.',
     '# Secrets are env lookups, never values: export the LASTMILE_SECRET_* variables before running ansible.',
   ].join('\n')
-  return { text: `${header}\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`, hosts: stations.length, groups }
+  const yaml = new Document(doc, { aliasDuplicateObjects: false })
+  visit(yaml, {
+    Scalar(key, node) {
+      if (key !== 'key' && typeof node.value === 'string' && node.value.includes('{') && !lookups.has(node)) node.tag = '!unsafe'
+    },
+  })
+  return { text: `${header}\n${yaml.toString({ lineWidth: 0 })}`, hosts: stations.length, groups }
 }

@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { LineCounter, parseDocument, type Document } from 'yaml'
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
 import type { z } from 'zod'
 import { InvalidInputError, type InputProblem } from '../cli/errors.js'
 import { districtFile, operatorsFile, townFile, type DistrictSpec, type Operator, type TownFile } from './schema.js'
@@ -116,8 +116,15 @@ async function readYaml(file: string, positions: PositionIndex, problems: InputP
       return undefined
     }
     bytes = await readFile(file)
-  } catch {
-    problems.push({ severity: 'error', message: `${file} is missing: an inventory needs district.yaml, operators.yaml and towns/*.yaml` })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const why =
+      code === 'ENOENT'
+        ? 'is missing: an inventory needs district.yaml, operators.yaml and towns/*.yaml'
+        : code === 'EISDIR'
+          ? 'is a folder, not a file: move it away (every towns/*.yaml is read as a town file)'
+          : `cannot be read (${code ?? (err as Error).message}): check its permissions`
+    problems.push({ severity: 'error', message: `${file} ${why}` })
     return undefined
   }
   let text: string
@@ -177,14 +184,24 @@ function issueToProblem(file: string, issue: z.core.$ZodIssue, doc: Document, po
       message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')} (a typo? unknown keys are rejected so a setting is never silently ignored)`,
     }
   }
-  const found = doc.getIn(p as unknown[])
-  const foundText = found === undefined ? 'nothing (the field is missing)' : typeof found === 'object' ? (Array.isArray(found) ? 'a list' : 'a map') : JSON.stringify(found)
+  const foundText = describeFound(doc, p)
   return {
     ...base,
     field: formatFieldPath(p),
     position: positions.locate(file, p),
     message: `${cleanZodMessage(issue.message)}; found ${foundText}`,
   }
+}
+
+/** What the YAML has at `p`, for "…; found X". `getIn` returns collections as YAML nodes, not arrays. */
+function describeFound(doc: Document, p: ReadonlyArray<PropertyKey>): string {
+  if (p.length === 0 && (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null))) return 'an empty file'
+  const found: unknown = p.length === 0 ? doc.contents : doc.getIn(p as unknown[], true)
+  if (found === undefined) return 'nothing (the field is missing)'
+  if (isSeq(found)) return found.items.length === 0 ? 'an empty list' : 'a list'
+  if (isMap(found)) return found.items.length === 0 ? 'an empty map' : 'a map'
+  const value = isScalar(found) ? found.value : found
+  return value === null ? 'nothing (null)' : JSON.stringify(value)
 }
 
 function cleanZodMessage(m: string): string {

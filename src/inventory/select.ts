@@ -10,6 +10,15 @@ function townKeys(t: Town): string[] {
   return [t.code, t.code.slice(0, 9), t.slug, t.name, shortName(t.name), ...(t.officialName ? [t.officialName] : [])].map((k) => k.toLowerCase())
 }
 
+/**
+ * The towns a `--town` filter names: the NBS code (12 or 9 digits), the slug, or the Chinese name
+ * (with or without 街道/镇), case-insensitive. Pure; the one place filters are matched.
+ */
+export function matchTowns(inv: Inventory, filter: string): Town[] {
+  const f = filter.trim().toLowerCase()
+  return inv.towns.filter((t) => townKeys(t).includes(f))
+}
+
 export function describeTowns(inv: Inventory): string {
   return inv.towns.map((t) => `${t.code} ${t.slug} ${t.name}`).join(', ')
 }
@@ -25,8 +34,7 @@ export function resolveTowns(inv: Inventory, filters: readonly string[] | undefi
   const wanted = new Set<Town>()
   const unknown: string[] = []
   for (const raw of filters) {
-    const f = raw.trim().toLowerCase()
-    const hits = inv.towns.filter((t) => townKeys(t).includes(f))
+    const hits = matchTowns(inv, raw)
     if (hits.length === 0) unknown.push(raw)
     for (const t of hits) wanted.add(t)
   }
@@ -64,14 +72,21 @@ export function selectStations(inv: Inventory, filter: StationFilter = {}): Stat
   if (ids) {
     const byId = new Map(inv.stations.map((s) => [s.id, s]))
     const problems: string[] = []
+    let inactive: Station | undefined
     for (const id of ids) {
       const s = byId.get(id)
       if (!s) problems.push(`station ${id} is not in the inventory${suggest(inv, id)}`)
       else if (!towns.has(s.town.code)) problems.push(`station ${id} (${s.name}) is in ${s.town.name}, not in the selected town(s)`)
-      else if (!s.hasStation && !filter.includeInactive) problems.push(`${s.name} (${id}) has no service station yet (hasStation: false)`)
+      else if (!s.hasStation && !filter.includeInactive) {
+        problems.push(`${s.name} (${id}) has no service station yet (hasStation: false)`)
+        inactive ??= s
+      }
     }
     if (problems.length > 0) {
-      throw new UsageError(problems.join('; '), '--station takes the 12-digit NBS code of a station; `lastmile inventory show --town <town> --json` lists them.')
+      const hint = inactive
+        ? `A committee without a service station is never rendered, pushed or checked: leave it out, or set hasStation: true for it in ${inactive.source.file} once its station exists.`
+        : '--station takes the 12-digit NBS code of a station; `lastmile inventory show --town <town> --json` lists them.'
+      throw new UsageError(problems.join('; '), hint)
     }
   }
   return inv.stations.filter((s) => towns.has(s.town.code) && (!ids || ids.has(s.id)) && (s.hasStation || filter.includeInactive === true))

@@ -5,6 +5,8 @@
  * because a misaligned subnet would silently put the gateway in the wrong place.
  */
 
+import { contains as subnetContains, formatIpv4, isNetworkAddress, networkText, parseCidr, parseIpv4 } from '../inventory/ipv4.js'
+
 export interface Ipv4Net {
   /** network address as text, e.g. 10.22.1.224 */
   network: string
@@ -29,40 +31,25 @@ export interface DhcpPool {
   last: string
 }
 
-export function ipToInt(text: string): number {
-  const parts = text.split('.').map(Number)
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 address: ${text}`)
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!
-}
-
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')
-}
+// One IPv4 arithmetic for the whole project (inventory/ipv4.ts); the render names are aliases.
+export { formatIpv4 as intToIp, parseIpv4 as ipToInt } from '../inventory/ipv4.js'
 
 export function parseNet(cidr: string): Ipv4Net {
-  const [addr, len] = cidr.split('/')
-  const prefix = Number(len)
-  if (addr === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new Error(`not an IPv4 subnet: ${cidr}`)
-  const raw = ipToInt(addr)
-  const size = 2 ** (32 - prefix)
-  const first = Math.floor(raw / size) * size
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0
-  const hosts = prefix >= 31 ? 0 : size - 2
+  const s = parseCidr(cidr)
+  const mask = s.prefix === 0 ? 0 : (0xffffffff << (32 - s.prefix)) >>> 0
   return {
-    network: intToIp(first),
-    prefix,
-    cidr: `${intToIp(first)}/${prefix}`,
-    netmask: intToIp(mask),
-    address: intToIp(first + 1),
-    hosts,
-    misaligned: raw !== first,
+    network: formatIpv4(s.first),
+    prefix: s.prefix,
+    cidr: networkText(s),
+    netmask: formatIpv4(mask),
+    address: formatIpv4(s.first + 1),
+    hosts: s.prefix >= 31 ? 0 : s.last - s.first - 1,
+    misaligned: !isNetworkAddress(s),
   }
 }
 
 export function contains(net: Ipv4Net, address: string): boolean {
-  const a = ipToInt(address)
-  const first = ipToInt(net.network)
-  return a >= first && a < first + 2 ** (32 - net.prefix)
+  return subnetContains(parseCidr(net.cidr), parseIpv4(address))
 }
 
 /**
@@ -76,8 +63,8 @@ export function dhcpPool(net: Ipv4Net): DhcpPool | undefined {
   const start = 1 + Math.max(1, Math.ceil(net.hosts / 4))
   const limit = net.hosts - start + 1
   if (limit < 1) return undefined
-  const base = ipToInt(net.network)
-  return { start, limit, first: intToIp(base + start), last: intToIp(base + start + limit - 1) }
+  const base = parseIpv4(net.network)
+  return { start, limit, first: formatIpv4(base + start), last: formatIpv4(base + start + limit - 1) }
 }
 
 /** `hub.example.cn:51820` → host and port (the schema already requires host:port). */

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { chmod, lstat, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { lstat, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { UsageError } from '../cli/errors.js'
+import { writeFileAtomic } from '../util/write-atomic.js'
 import type { RenderedStation } from './station.js'
 
 /** The marker that says "this folder is lastmile render output": only such a folder is written into when not empty. */
@@ -45,10 +46,10 @@ export async function writeRenderOutput(dir: string, rendered: readonly Rendered
     for (const f of r.files) {
       const target = inside(stationDir, f.path)
       if (!target) throw new Error(`bug: rendered path ${f.path} escapes the output folder`)
-      await writeAtomic(target, f.content, parseInt(f.mode, 8))
+      await writeFileAtomic(target, f.content, { mode: parseInt(f.mode, 8) })
     }
     const manifest: StationManifest = { stationId: r.stationId, configId: r.configId, files: r.files.map((f) => ({ path: f.path, mode: f.mode, sha256: f.sha256, size: f.size, reload: f.reload })) }
-    await writeAtomic(manifestFile, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), 0o644)
+    await writeFileAtomic(manifestFile, JSON.stringify(manifest, null, 2) + '\n')
   }
   return { kept }
 }
@@ -79,12 +80,4 @@ async function readManifest(file: string): Promise<StationManifest | undefined> 
 function inside(stationDir: string, stationPath: string): string | undefined {
   const target = path.join(stationDir, stationPath)
   return target.startsWith(stationDir + path.sep) ? target : undefined
-}
-
-async function writeAtomic(file: string, data: Buffer, mode: number): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true })
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`
-  await writeFile(tmp, data, { mode })
-  await chmod(tmp, mode) // the umask may have narrowed it
-  await rename(tmp, file)
 }

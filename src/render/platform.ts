@@ -5,6 +5,7 @@ import type { Liquid, Template } from 'liquidjs'
 import { LineCounter, parseDocument, isNode, isPair, isScalar } from 'yaml'
 import { z } from 'zod'
 import { InvalidInputError, type InputProblem, type SourcePosition } from '../cli/errors.js'
+import { AGENT_RELOADS, managedPathProblem } from '../station/bundle.js'
 import { createEngine, liquidProblem, parseTemplate } from './engine.js'
 
 /**
@@ -44,11 +45,12 @@ export interface PlatformFile {
 }
 
 /** The agent's rule for a managed path (station/lastmile-station `valid_path`). */
-const stationPath = z
-  .string()
-  .regex(/^\/etc\/[A-Za-z0-9._/-]+$/, 'an absolute path under /etc/ of letters, digits and . _ / - (the station agent manages nothing else)')
-  .refine((p) => !p.includes('..') && !p.includes('//') && !p.endsWith('/') && !p.includes('/./'), 'no .., //, /./ or trailing /')
-const actionName = z.string().regex(/^[a-z][a-z0-9]*$/, 'a lower-case action name like network')
+const stationPath = z.string().superRefine((p, ctx) => {
+  const bad = managedPathProblem(p)
+  if (bad) ctx.addIssue({ code: 'custom', message: `${p} ${bad}` })
+})
+/** Only the actions the station agent can run: anything else would fail every apply. */
+const actionName = z.enum(AGENT_RELOADS, { message: `one of the reload actions the station agent runs: ${AGENT_RELOADS.join(', ')}` })
 
 const platformFileSchema = z.strictObject({
   platform: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'the folder name: lower-case letters, digits, -'),

@@ -1,8 +1,8 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Inventory } from '../inventory/model.js'
 import { listRuns, readJournal, type JournalEvent } from '../rollout/journal.js'
 import { lastmileHome } from '../state/paths.js'
+import { writeFileAtomic } from '../util/write-atomic.js'
 import { readHistory } from '../health/history.js'
 import type { HealthResult } from '../health/result.js'
 import { defaultThresholds } from '../health/thresholds.js'
@@ -52,10 +52,7 @@ export async function writeHtmlReport(opts: WriteReportOptions): Promise<string>
   })
   const html = renderReportHtml(model, opts.timeZone ? { timeZone: opts.timeZone } : {})
   const out = path.resolve(opts.out)
-  await mkdir(path.dirname(out), { recursive: true })
-  const tmp = `${out}.${process.pid}.tmp`
-  await writeFile(tmp, html, 'utf8')
-  await rename(tmp, out)
+  await writeFileAtomic(out, html)
   return out
 }
 

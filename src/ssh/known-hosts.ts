@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import path from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { fingerprintOfBlob, keyTypeOfBlob } from './fingerprint.js'
 
 /*
@@ -147,15 +145,5 @@ export async function readKnownHosts(file: string): Promise<KnownHosts> {
   }
 }
 
-/** Write via a temporary file and rename, so a crash never leaves a half-written pin file. */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true })
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
-  try {
-    await writeFile(tmp, text, { mode: 0o644 })
-    await rename(tmp, file)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
-  }
-}
+/** Written via a temporary file and rename, so a crash never leaves a half-written pin file. */
+export { writeFileAtomic } from '../util/write-atomic.js'

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { LastmileError } from '../cli/errors.js'
 import { ExitCode } from '../cli/exit-codes.js'
 import type { RenderedStation } from '../render/station.js'
 import { statePaths } from './paths.js'
+import { readStateFile } from './read-state.js'
 
 /**
  * What was last applied to a station, as this machine knows it:
@@ -55,13 +56,9 @@ function recordPath(home: string, stationId: string): string {
  */
 export async function readApplied(home: string, stationId: string): Promise<AppliedRecord | undefined> {
   const file = recordPath(home, stationId)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
+  const hint = `Move ${file} away; the station then plans as new, and the next rollout records it again.`
+  const text = await readStateFile(file, hint)
+  if (text === undefined) return undefined
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -73,7 +70,7 @@ export async function readApplied(home: string, stationId: string): Promise<Appl
     throw new LastmileError(`${file} is not a valid applied record${parsed.success ? ` (it is for station ${parsed.data.stationId})` : ''}`, {
       exitCode: ExitCode.InvalidInput,
       code: 'invalid-state',
-      hint: `Move ${file} away; the station then plans as new, and the next rollout records it again.`,
+      hint,
     })
   }
   return parsed.data

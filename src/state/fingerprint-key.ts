@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { LastmileError } from '../cli/errors.js'
 import { ExitCode } from '../cli/exit-codes.js'
 import { statePaths } from './paths.js'
+import { readStateFile } from './read-state.js'
 
 /**
  * The local key for secret fingerprints (HMAC-SHA256): 32 random bytes in
@@ -29,16 +30,12 @@ export async function loadFingerprintKey(home: string, opts: { create?: boolean;
 }
 
 async function readKey(file: string): Promise<Buffer | undefined> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
+  const hint = `Delete ${file}; a new key is made on the next plan (every secret then shows as changed once).`
+  const text = await readStateFile(file, hint)
+  if (text === undefined) return undefined
   const hex = text.trim()
   if (!/^[0-9a-f]{64}$/.test(hex)) {
-    throw new LastmileError(`${file} is not a lastmile fingerprint key`, { exitCode: ExitCode.InvalidInput, code: 'invalid-state', hint: `Delete ${file}; a new key is made on the next plan (every secret then shows as changed once).` })
+    throw new LastmileError(`${file} is not a lastmile fingerprint key`, { exitCode: ExitCode.InvalidInput, code: 'invalid-state', hint })
   }
   return Buffer.from(hex, 'hex')
 }

@@ -44,24 +44,45 @@ export function agentMetadata(text: string): { version: string; protocol: number
 }
 
 /**
- * Pure: -1, 0 or 1 as dotted numeric versions compare (`1.10.0` > `1.9.2`). Non-numeric parts
- * compare as text, so `1.0.0-rc1` and `1.0.0` differ (and an unknown format is never "equal").
+ * Pure: -1, 0 or 1 as versions compare, semver-style: the dotted release numbers numerically
+ * (`1.10.0` > `1.9.2`, missing parts are 0), then a pre-release (`-rc1`) ranks below its release,
+ * pre-release identifiers compare numerically when both are numbers, numbers below text, and
+ * more identifiers rank higher; build metadata (`+…`) is ignored. A release part that is not a
+ * number compares as text, so an unknown format is never "equal" to a known one.
  */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.+-]/)
-  const pb = b.split(/[.+-]/)
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i]
-    const y = pb[i]
+  const va = splitVersion(a)
+  const vb = splitVersion(b)
+  for (let i = 0; i < Math.max(va.release.length, vb.release.length); i++) {
+    const c = compareIdentifiers(va.release[i] ?? '0', vb.release[i] ?? '0')
+    if (c !== 0) return c
+  }
+  // A release ranks above any of its pre-releases.
+  if (va.pre.length === 0 || vb.pre.length === 0) return va.pre.length === vb.pre.length ? 0 : va.pre.length === 0 ? 1 : -1
+  for (let i = 0; i < Math.max(va.pre.length, vb.pre.length); i++) {
+    const x = va.pre[i]
+    const y = vb.pre[i]
     if (x === undefined) return -1
     if (y === undefined) return 1
-    const nx = /^\d+$/.test(x) ? Number(x) : NaN
-    const ny = /^\d+$/.test(y) ? Number(y) : NaN
-    if (!Number.isNaN(nx) && !Number.isNaN(ny)) {
-      if (nx !== ny) return nx < ny ? -1 : 1
-    } else if (x !== y) {
-      return x < y ? -1 : 1
-    }
+    const c = compareIdentifiers(x, y)
+    if (c !== 0) return c
   }
   return 0
+}
+
+function splitVersion(v: string): { release: string[]; pre: string[] } {
+  const core = v.split('+', 1)[0] ?? ''
+  const dash = core.indexOf('-')
+  const release = (dash === -1 ? core : core.slice(0, dash)).split('.')
+  const pre = dash === -1 ? [] : core.slice(dash + 1).split('.')
+  return { release, pre }
+}
+
+/** Numbers numerically, numbers below text, text as ASCII. */
+function compareIdentifiers(x: string, y: string): number {
+  const nx = /^\d+$/.test(x)
+  const ny = /^\d+$/.test(y)
+  if (nx && ny) return Math.sign(Number(x) - Number(y))
+  if (nx !== ny) return nx ? -1 : 1
+  return x === y ? 0 : x < y ? -1 : 1
 }

@@ -105,8 +105,9 @@ export class StationClient {
   }
 
   /**
-   * Ships the bundle: MANIFEST = `manifestLines` (all desired files), plus the changed files.
-   * With no changed files the agent does nothing except record the id (`noop: true`).
+   * Ships the bundle: MANIFEST = `manifestLines` (all desired files, plus a `removalLine` for each
+   * managed file that must go), plus the changed files. With nothing changed or removed the agent
+   * does nothing except record the id (`noop: true`).
    */
   apply(id: string, confirmWithinS: number, manifestLines: readonly string[], changedFiles: readonly ChangedFile[], opts: { gzip?: boolean } = {}): Promise<ApplyReply> {
     const bundle = buildBundle(manifestLines, changedFiles, { gzip: opts.gzip ?? true, mtime: Math.floor(this.now() / 1000) })

@@ -13,7 +13,8 @@ export interface ChangeDecision {
   unchanged: string[]
   /**
    * Paths the station reports (they were in its confirmed manifest) that the desired set no
-   * longer has. The agent leaves such files in place and stops managing them.
+   * longer has. Send a `removalLine` for each to have the agent delete it (backed up, restored
+   * on rollback); without one the agent leaves the file in place and stops managing it.
    */
   removed: string[]
 }
@@ -41,8 +42,9 @@ export function decideChanges(desired: readonly DesiredFile[], probed: Readonly<
 
 /**
  * Pure: the station already runs config `id` exactly: applied, nothing pending, every desired
- * file in place. Then the push is over after the probe (one round trip).
+ * file in place and nothing left to remove. Then the push is over after the probe (one round trip).
  */
 export function isUpToDate(id: string, desired: readonly DesiredFile[], probe: { appliedId: string | null; pending: unknown; files: Readonly<Record<string, string | null>> }): boolean {
-  return probe.appliedId === id && probe.pending === null && decideChanges(desired, probe.files).changed.length === 0
+  const d = decideChanges(desired, probe.files)
+  return probe.appliedId === id && probe.pending === null && d.changed.length === 0 && d.removed.length === 0
 }

@@ -67,6 +67,8 @@ export const applyReply = z.object({
   noop: z.boolean(),
   recorded: z.boolean().optional(),
   changed: z.array(z.string()),
+  /** files a removal line of the MANIFEST deleted (agents before removal lines do not send it) */
+  removed: z.array(z.string()).default([]),
   unchanged: z.array(z.string()),
   reloaded: z.array(z.string()).optional(),
   pending: pending.nullable(),

@@ -76,11 +76,29 @@ describe('infra render', () => {
 
   it('removes the file of a town that is no longer in the inventory, and leaves other files alone', async () => {
     const out = await tmp()
-    await writeFile(path.join(out, 'town-gone.yaml'), '---\n')
+    await infraRender({ stack: 'lab', inventoryDir: MINI, out })
+    // An earlier render of a town that has left the inventory since.
+    await writeFile(path.join(out, 'town-gone.yaml'), (await readFile(path.join(out, 'town-fengcheng.yaml'), 'utf8')).replaceAll('fengcheng', 'gone'))
     await writeFile(path.join(out, 'README.md'), 'kept\n')
     const r = await infraRender({ stack: 'lab', inventoryDir: MINI, out })
     expect(r.removed).toEqual(['town-gone.yaml'])
     expect((await readdir(out)).sort()).toEqual(['README.md', 'system.yaml', 'town-feilaixia.yaml', 'town-fengcheng.yaml'])
+  })
+
+  it('never deletes or overwrites a file it did not write, even when its name looks like one of its own (exit 2, nothing written)', async () => {
+    const out = await tmp()
+    await writeFile(path.join(out, 'town-handmade.yaml'), 'apiVersion: v1\nkind: ConfigMap\n')
+    const err = await infraRender({ stack: 'lab', inventoryDir: MINI, out }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(UsageError)
+    expect((err as UsageError).message).toContain('town-handmade.yaml')
+    expect(await readFile(path.join(out, 'town-handmade.yaml'), 'utf8')).toBe('apiVersion: v1\nkind: ConfigMap\n')
+    expect(await readdir(out)).toEqual(['town-handmade.yaml'])
+
+    const out2 = await tmp()
+    await writeFile(path.join(out2, 'system.yaml'), '# our own cluster setup\n')
+    const err2 = await infraRender({ stack: 'lab', inventoryDir: MINI, out: out2 }).catch((e: unknown) => e)
+    expect(err2).toBeInstanceOf(UsageError)
+    expect(await readFile(path.join(out2, 'system.yaml'), 'utf8')).toBe('# our own cluster setup\n')
   })
 
   it('names the known stacks when the stack does not exist (exit 2)', async () => {

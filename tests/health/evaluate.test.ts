@@ -264,4 +264,9 @@ describe('parseAgentHealth', () => {
     expect(parseAgentHealth('not json').ok).toBe(false)
     expect(parseAgentHealth('{"ok":false,"error":"io","message":"disk"}')).toEqual({ ok: false, message: 'the agent reported an error: disk' })
   })
+
+  it('quotes the code and message of the agent\'s own failure object (station/README.md)', () => {
+    const reply = '{"ok":false,"verb":"health","error":{"code":"usage","message":"usage: health"},"steps":[]}'
+    expect(parseAgentHealth(reply)).toEqual({ ok: false, message: 'the agent reported an error: usage: usage: health' })
+  })
 })

@@ -76,4 +76,19 @@ describe('scope', () => {
     const err = refusal(() => resolveScope({ inventory: mini, identity: { towns: 'all' }, towns: ['nowhere'], stations: ['441802999999'] }))
     expect(err.problems).toHaveLength(2)
   })
+
+  it('accepts every town spelling the other commands accept (NBS code, 9-digit code, slug, Chinese name with or without 街道/镇)', () => {
+    const district = { operator: 'district-admin-1', towns: 'all' as const }
+    for (const t of ['441802006000', '441802006', 'fengcheng', 'FengCheng', '凤城街道', '凤城']) {
+      expect(resolveScope({ inventory: qc, identity: district, towns: [t] }).towns.map((x) => x.slug), t).toEqual(['fengcheng'])
+    }
+  })
+
+  it('a --station outside the --town asked for is an input error, never an empty result', () => {
+    const foreign = qc.stations.find((s) => s.town.slug === 'yuantan' && s.hasStation)!
+    const err = refusal(() => resolveScope({ inventory: qc, identity: { operator: 'district-admin-1', towns: 'all' }, towns: ['fengcheng'], stations: [foreign.id] }))
+    expect(err.exitCode).toBe(3)
+    expect(err.problems[0]?.station).toBe(foreign.id)
+    expect(err.problems[0]?.message).toContain('not in the selected town')
+  })
 })

@@ -42,4 +42,23 @@ describe('inventory export --format ansible', () => {
     expect(qinglong).toMatchObject({ ansible_host: '10.250.5.8', ansible_user: 'root', ansible_port: 22, lastmile_name: '青龙村委会', lastmile_town_code: '441802103000' })
     expect(qinglong.lastmile_tunnel_private_key).toBe("{{ lookup('env', 'LASTMILE_SECRET_WIREGUARD_441802103203') }}")
   })
+
+  it.skipIf(!available)(`a name or SSID that looks like a Jinja template stays text in Ansible, never runs on the control node${reason}`, async () => {
+    const { copyMini, replaceIn, cleanupCopies } = await import('./helpers/mini.js')
+    try {
+      const dir = await copyMini()
+      await replaceIn(dir, 'towns/feilaixia.yaml', 'ssid: 清城区飞来峡江口村', 'ssid: "{{lookup(*dict(pipe=1,id=2))}}"')
+      const file = path.join(tmp, 'jinja.yaml')
+      await exportInventory({ inventoryDir: dir, format: 'ansible', out: file })
+      const r = await run('ansible', ['441802104201', '-i', file, '-c', 'local', '-m', 'debug', '-a', 'msg={{ lastmile_wifi.public.ssid }}'], {
+        env: { ...process.env, ANSIBLE_HOME: tmp, ANSIBLE_LOCAL_TEMP: tmp, ANSIBLE_NOCOLOR: '1' },
+        timeoutMs: 60_000,
+      })
+      expect(r.exitCode, r.stderr).toBe(0)
+      expect(r.stdout).toContain('"msg": "{{lookup(*dict(pipe=1,id=2))}}"')
+      expect(r.stdout).not.toContain('uid=')
+    } finally {
+      await cleanupCopies()
+    }
+  })
 })

@@ -1,17 +1,21 @@
-import { beforeAll, describe, expect, it } from 'vitest'
-import { parse } from 'yaml'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
 import { ansibleGroupName, ansibleSecretLookup, exportAnsible } from '../../src/inventory/export-ansible.js'
 import { loadInventoryOrThrow } from '../../src/inventory/loader.js'
 import type { Inventory } from '../../src/inventory/model.js'
 import { selectStations } from '../../src/inventory/select.js'
-import { MINI, REAL } from './helpers/mini.js'
+import { MINI, REAL, cleanupCopies, copyMini, replaceIn } from './helpers/mini.js'
 
 interface Hosts {
   all: { vars: Record<string, unknown>; children: Record<string, { vars?: Record<string, unknown>; hosts: Record<string, Record<string, unknown> | null> }> }
 }
 
+/** Ansible's `!unsafe` marks a string it must never template; here it is just a string. */
+const parse = (text: string): unknown => parseYaml(text, { customTags: [{ tag: '!unsafe', resolve: (v: string) => v }] })
+
 let mini: Inventory
 let real: Inventory
+afterAll(cleanupCopies)
 beforeAll(async () => {
   mini = (await loadInventoryOrThrow(MINI)).inventory
   real = (await loadInventoryOrThrow(REAL)).inventory
@@ -56,5 +60,20 @@ describe('exportAnsible', () => {
   it('makes group names Ansible accepts', () => {
     expect(ansibleGroupName('fei-lai-xia')).toBe('fei_lai_xia')
     expect(ansibleGroupName('all')).toBe('town_all')
+  })
+
+  it('marks inventory strings that could open a template !unsafe, so Ansible never evaluates a name or SSID; only the secret lookups are templates', async () => {
+    const dir = await copyMini()
+    await replaceIn(dir, 'towns/feilaixia.yaml', 'ssid: 清城区飞来峡江口村', 'ssid: "{{lookup(*dict(pipe=1,id=2))}}"')
+    await replaceIn(dir, 'towns/feilaixia.yaml', 'name: 江口村委会', 'name: 江口村委会{%raw%}')
+    const inv = (await loadInventoryOrThrow(dir)).inventory
+    const text = exportAnsible(inv, selectStations(inv)).text
+    expect(text).toContain('ssid: !unsafe "{{lookup(*dict(pipe=1,id=2))}}"')
+    expect(text).toContain('lastmile_name: !unsafe 江口村委会{%raw%}')
+    expect(text).toContain('lastmile_short: 江口\n')
+    expect(text).toMatch(/lastmile_tunnel_private_key: "\{\{ lookup\('env', 'LASTMILE_SECRET_WIREGUARD_441802104201'\) \}\}"/)
+    expect(text).not.toMatch(/!unsafe "\{\{ lookup\('env'/)
+    const doc = parse(text) as Hosts
+    expect((doc.all.children.feilaixia!.hosts['441802104201']!.lastmile_wifi as { public: { ssid: string } }).public.ssid).toBe('{{lookup(*dict(pipe=1,id=2))}}')
   })
 })

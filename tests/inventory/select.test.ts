@@ -68,6 +68,19 @@ describe('selectStations', () => {
     expect(selectStations(real, { stations: ['441802106005'], includeInactive: true })).toHaveLength(1)
   })
 
+  it('a committee without a station: the hint says what hasStation means and where to set it, not how to spell an id', () => {
+    const err = (() => {
+      try {
+        selectStations(real, { stations: ['441802106005'] })
+      } catch (e) {
+        return e as UsageError
+      }
+      throw new Error('expected a UsageError')
+    })()
+    expect(err.hint).toMatch(/hasStation: true .*towns\/\w+\.yaml/)
+    expect(err.hint).not.toContain('12-digit')
+  })
+
   it('is pure: the inventory is not changed', () => {
     const before = JSON.stringify(real.stations.map((s) => s.id))
     selectStations(real, { towns: ['yuantan'] })

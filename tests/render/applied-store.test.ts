@@ -48,6 +48,18 @@ describe('applied records', () => {
     expect((err as LastmileError).hint).toMatch(/Move .* away/)
   })
 
+  it('a record path that cannot be read (a folder, no permission) is an input error naming it, not a crash', async () => {
+    await mkdir(path.join(statePaths.applied(home), '441802006001.json'), { recursive: true })
+    const err = await readApplied(home, '441802006001').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(LastmileError)
+    expect((err as LastmileError).exitCode).toBe(3)
+    expect((err as LastmileError).message).toContain('441802006001.json')
+    await mkdir(statePaths.fingerprintKey(home), { recursive: true })
+    const err2 = await loadFingerprintKey(home).catch((e: unknown) => e)
+    expect(err2).toBeInstanceOf(LastmileError)
+    expect((err2 as LastmileError).exitCode).toBe(3)
+  })
+
   it('refuses ids that are not station codes (they become file names)', async () => {
     await expect(readApplied(home, '../../etc/passwd')).rejects.toThrow(/not a station id/)
     await expect(writeApplied(home, { ...record, stationId: '../x' })).rejects.toThrow(/not a station id/)

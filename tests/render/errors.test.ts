@@ -116,6 +116,19 @@ describe('render errors name the place to fix', () => {
     for (const p of err.problems) expect(p.position?.file).toBe(path.join(dir, 'openwrt/platform.yaml'))
   })
 
+  it('platform.yaml: a reload action or a path the station agent would refuse is caught at render, not at every station\'s apply', async () => {
+    const dir = await templatesWith('platform.yaml', (t) =>
+      t
+        .replace('  - { name: dropbear, command: /etc/init.d/dropbear reload }', '  - { name: dropbear, command: /etc/init.d/dropbear reload }\n  - { name: sysntpd, command: /etc/init.d/sysntpd reload }')
+        .replace('reload: dhcp', 'reload: sysntpd')
+        .replace('path: /etc/lastmile/wan-link', 'path: /etc/lastmile/state/wan-link'),
+    )
+    const err = await renderError(renderAll(await loadMini(), { resolver: fixedResolver(), templatesDir: dir }))
+    const messages = err.problems.map((p) => `${p.field} ${p.message}`).join('\n')
+    expect(messages).toMatch(/reloads\.5\.name .*network, wireless, firewall, dhcp, dropbear/)
+    expect(messages).toMatch(/files\.\d+\.path .*agent's own state/)
+  })
+
   it('a file holding secrets must not be readable by others', async () => {
     const dir = await templatesWith('platform.yaml', (t) => t.replace("mode: '0600' # WireGuard private key, PPPoE password", "mode: '0644'"))
     const err = await renderError(renderAll(await loadMini(), { resolver: fixedResolver(), templatesDir: dir }))

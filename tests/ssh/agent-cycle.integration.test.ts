@@ -5,7 +5,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, withSession, type ConnectOptions, type SshSession, type SshTarget } from '../../src/ssh/session.js'
 import { loadAgentBundle, packagedStationDir, type AgentBundle } from '../../src/station/agent-bundle.js'
-import { manifestLine, type ManifestEntry } from '../../src/station/bundle.js'
+import { manifestLine, removalLine, type ManifestEntry } from '../../src/station/bundle.js'
 import { StationClient } from '../../src/station/client.js'
 import { decideChanges, isUpToDate } from '../../src/station/diff.js'
 import { AgentError } from '../../src/station/errors.js'
@@ -142,5 +142,26 @@ describe.skipIf(unavailable !== undefined)(`agent cycle over real sshd: install,
     } finally {
       await s2.close()
     }
+  })
+
+  it('a file the desired config no longer has is removed with a removal line, and stays removed after confirm', async () => {
+    const networkOnly = desired('v2').filter((f) => f.path === '/etc/config/network')
+    await withSession(target, opts, async (s) => {
+      const c = new StationClient(s)
+      const p = await c.probe(networkOnly.map((f) => f.path))
+      const { changed, removed } = decideChanges(networkOnly, p.files)
+      expect(removed).toEqual(['/etc/config/wireless'])
+      const lines = [...networkOnly.map(manifestLine), ...removed.map((path) => removalLine({ path, reload: 'wireless' }))]
+      const r = await c.apply('v2', 300, lines, networkOnly.filter((f) => changed.includes(f.path)))
+      expect(r).toMatchObject({ changed: ['/etc/config/network'], removed: ['/etc/config/wireless'], reloaded: ['network', 'wireless'] })
+    })
+    expect(existsSync(path.join(root, 'etc/config/wireless'))).toBe(false)
+    await withSession(target, opts, async (s) => {
+      const c = new StationClient(s)
+      expect(await c.confirm('v2')).toMatchObject({ already: false })
+      const after = await c.probe(networkOnly.map((f) => f.path))
+      expect(Object.keys(after.files)).toEqual(['/etc/config/network'])
+      expect(isUpToDate('v2', networkOnly, after)).toBe(true)
+    })
   })
 })

@@ -24,5 +24,7 @@ describe('decideChanges', () => {
     expect(isUpToDate('v2', desired, { appliedId: 'v1', pending: null, files })).toBe(false)
     expect(isUpToDate('v1', desired, { appliedId: 'v1', pending: { id: 'v2', deadline: 1 }, files })).toBe(false)
     expect(isUpToDate('v1', desired, { appliedId: 'v1', pending: null, files: { ...files, '/etc/config/dhcp': null } })).toBe(false)
+    // a managed file that is no longer desired still has to go
+    expect(isUpToDate('v1', desired, { appliedId: 'v1', pending: null, files: { ...files, '/etc/config/old': h('e') } })).toBe(false)
   })
 })

@@ -15,6 +15,8 @@ describe('agent replies', () => {
     expect(probe.lastRollback?.reason).toBe('watchdog')
     const apply = applyReply.parse(extractJson(APPLY))
     expect(apply.steps[1]).toMatchObject({ step: 'watchdog', pid: 13412 })
+    expect(apply.removed).toEqual([])
+    expect(applyReply.parse(extractJson(APPLY.replace('"changed":["/etc/config/network"]', '"changed":[],"removed":["/etc/config/wireless"]'))).removed).toEqual(['/etc/config/wireless'])
     expect(healthReply.parse(extractJson(HEALTH)).wifi[0]?.ssid).toBe('清城区源潭镇青龙村')
     expect(rollbackReply.parse({ ok: true, verb: 'rollback', rolledBack: false, pending: null }).rolledBack).toBe(false)
     expect(failureReply.parse({ ok: false, verb: 'apply', error: { code: 'drift', message: 'x' }, steps: [], future: 1 }).error.code).toBe('drift')

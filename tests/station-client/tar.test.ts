@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { buildBundle, manifestLine } from '../../src/station/bundle.js'
+import { buildBundle, manifestLine, removalLine } from '../../src/station/bundle.js'
 import { createTar, gzip } from '../../src/station/tar.js'
 
 let dir: string
@@ -90,6 +90,13 @@ describe('buildBundle', () => {
     expect(names).toEqual(['MANIFEST', 'files/', 'files/etc/', 'files/etc/config/', 'files/etc/config/network'])
     const plain = buildBundle([line], [], { gzip: false })
     expect(plain.subarray(257, 262).toString()).toBe('ustar')
+  })
+
+  it('removalLine: `- - <reload> <path>`, the agent\'s line for a file that must be gone', () => {
+    expect(removalLine({ path: '/etc/config/wireless', reload: 'wireless' })).toBe('- - wireless /etc/config/wireless')
+    expect(removalLine({ path: '/etc/lastmile/old', reload: '-' })).toBe('- - - /etc/lastmile/old')
+    expect(() => removalLine({ path: '/etc/../root/x', reload: '-' })).toThrow(/not a path the agent manages/)
+    expect(() => removalLine({ path: '/etc/lastmile/state/applied', reload: '-' })).toThrow(/agent's own state/)
   })
 
   it('manifestLine refuses what the agent would refuse', () => {

@@ -298,6 +298,55 @@ describe.each(SHELLS)('lastmile-station under $name', (shell: Shell) => {
     expect(quiet.json).toMatchObject({ ok: true, rolledBack: false })
   })
 
+  it('a MANIFEST removal line removes a managed file: backed up, reloaded, restored by rollback, unmanaged after confirm', async () => {
+    const s = await station()
+    expect((await s.run('apply', ['with-wifi', '--confirm-within', '60'], { input: await buildBundle([net(), wifi(), fw()]) })).code).toBe(0)
+    expect((await s.run('confirm', ['with-wifi'])).json).toMatchObject({ ok: true })
+    const gone = { path: '/etc/config/wireless', content: '', reload: 'wireless' as const, remove: true }
+    const desired = [net(NEW_NET, { ship: false }), fw(), gone]
+
+    const a = await s.run('apply', ['no-wifi', '--confirm-within', '60'], { input: await buildBundle(desired) })
+    expect(a.code).toBe(0)
+    expect(a.json).toMatchObject({ ok: true, noop: false, changed: [], removed: ['/etc/config/wireless'], reloaded: ['wireless'], pending: { id: 'no-wifi' } })
+    expect(await s.exists('/etc/config/wireless')).toBe(false)
+    expect((await s.run('probe')).json).toMatchObject({ pending: { id: 'no-wifi' }, files: { '/etc/config/wireless': null } })
+
+    // Rolled back: the file is back, byte for byte and with its mode, and reloaded.
+    const rb = await s.run('rollback', ['no-wifi'])
+    expect(rb.json).toMatchObject({ ok: true, rolledBack: true, restored: ['/etc/config/wireless'], removed: [] })
+    expect(await s.read('/etc/config/wireless')).toBe(NEW_WIFI)
+    expect(await s.mode('/etc/config/wireless')).toBe(0o600)
+    expect((await s.run('probe')).json).toMatchObject({ appliedId: 'with-wifi', files: { '/etc/config/wireless': sha256(NEW_WIFI) } })
+
+    // Confirmed: gone, and no longer managed (not probed, no drift).
+    expect((await s.run('apply', ['no-wifi-2', '--confirm-within', '60'], { input: await buildBundle(desired) })).json).toMatchObject({ ok: true, removed: ['/etc/config/wireless'] })
+    expect((await s.run('confirm', ['no-wifi-2'])).json).toMatchObject({ ok: true, appliedId: 'no-wifi-2' })
+    expect(await s.exists('/etc/config/wireless')).toBe(false)
+    const p = await s.run('probe')
+    expect(Object.keys(field<Record<string, string>>(p.json, 'files')).sort()).toEqual(['/etc/config/firewall', '/etc/config/network'])
+    expect((await s.run('health')).json).toMatchObject({ ok: true, drift: [] })
+    expect(await s.commands()).toEqual(['network reload', 'wifi reload', 'wifi reload', 'wifi reload', 'wifi reload'])
+
+    // The same bundle again: the file is already gone, nothing to do.
+    expect((await s.run('apply', ['no-wifi-2', '--confirm-within', '60'], { input: await buildBundle(desired) })).json).toMatchObject({ ok: true, noop: true, removed: [] })
+  })
+
+  it('a removal is refused for a file the station does not manage, a shipped file, or a mode; an absent file is fine', async () => {
+    const s = await station({ '/etc/config/network': OLD_NET, '/etc/config/firewall': OLD_FW, '/etc/config/dhcp': 'mine\n' })
+    const unmanaged = await s.run('apply', ['x', '--confirm-within', '60'], { input: await buildBundle([net(), fw(), { path: '/etc/config/dhcp', content: '', remove: true }]) })
+    expect(unmanaged.json?.error?.code).toBe('bad-input')
+    expect(unmanaged.json?.error?.message).toMatch(/\/etc\/config\/dhcp.*not in the station's confirmed manifest/)
+    expect(await s.read('/etc/config/dhcp')).toBe('mine\n')
+    const shipped = await s.run('apply', ['x', '--confirm-within', '60'], { input: await buildBundle([net(), fw(), { path: '/etc/config/dhcp', content: 'x', remove: true, ship: true }]) })
+    expect(shipped.json?.error?.code).toBe('bad-input')
+    const moded = await s.run('apply', ['x', '--confirm-within', '60'], { input: await buildBundle([net(), fw(), { path: '/etc/config/dhcp', content: '', mode: '0644', remove: true }]) })
+    expect(moded.json?.error?.code).toBe('bad-input')
+    await expectUntouched(s)
+    expect(await s.read('/etc/config/dhcp')).toBe('mine\n')
+    const absent = await s.run('apply', ['y', '--confirm-within', '60'], { input: await buildBundle([net(), fw(), { path: '/etc/config/wireless', content: '', remove: true, reload: 'wireless' }]) })
+    expect(absent.json).toMatchObject({ ok: true, changed: ['/etc/config/network'], removed: [], reloaded: ['network'] })
+  })
+
   it('a failing reload → reload-failed, the old config is back and reloaded, nothing pending', async () => {
     const s = await station()
     await s.failCommand('wifi', 3)

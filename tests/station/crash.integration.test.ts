@@ -72,6 +72,45 @@ describe.each(SHELLS)('kill -9 during apply under $name', (shell: Shell) => {
     expect((await s.stateEntries()).filter((e) => /^(lock|staging|backup|pending)/.test(e))).toEqual([])
   })
 
+  // The same claim when the apply removes a managed file (a station that loses its WiFi): after
+  // the crash and the watchdog's rollback the file is back, never network new and wireless gone.
+  it.each(STEPS)('crash right after %s while removing a file', async (step) => {
+    const s = await Station.create(shell, { '/etc/config/network': OLD_NET, '/etc/config/wireless': OLD_WIFI })
+    stations.push(s)
+    // Nothing shipped: records both files as the confirmed manifest (the agent manages them now).
+    const managed = await s.run('apply', ['c0', '--confirm-within', '60'], { input: await buildBundle(bundleFiles.map((f) => ({ ...f, content: f.path.endsWith('network') ? OLD_NET : OLD_WIFI, ship: false }))) })
+    expect(managed.json).toMatchObject({ ok: true, noop: true, recorded: true })
+    const bundle = await buildBundle([bundleFiles[0]!, { path: '/etc/config/wireless', content: '', reload: 'wireless', remove: true }])
+    const after = async (): Promise<'old' | 'new' | 'mixed'> => {
+      const net = await s.read('/etc/config/network')
+      const wifi = await s.read('/etc/config/wireless')
+      if (net === OLD_NET && wifi === OLD_WIFI) return 'old'
+      if (net === NEW_NET && wifi === null) return 'new'
+      return 'mixed'
+    }
+
+    const crashed = await s.run('apply', ['c1', '--confirm-within', '120'], { input: bundle, env: { LASTMILE_TEST_CRASH_AT: step } })
+    expect(crashed.signal).toBe('SIGKILL')
+    const entries = await s.stateEntries()
+    if ((await after()) !== 'old') {
+      expect(entries).toContain('pending')
+      expect(await s.exists('/etc/lastmile/state/backup.c1/complete')).toBe(true)
+    }
+    const watchdog = await s.watchdogPid()
+
+    const rb = await s.run('rollback', ['--if-pending', '--reason', 'crash-test'])
+    expect(rb.json?.ok).toBe(true)
+    expect(await after()).toBe('old')
+    if (watchdog !== null) expect(await waitFor(() => !isAlive(watchdog), 3000)).toBe(true)
+    expect((await s.run('probe')).json).toMatchObject({ pending: null, appliedId: 'c0' })
+
+    const again = await s.run('apply', ['c2', '--confirm-within', '60'], { input: bundle })
+    expect(again.json).toMatchObject({ ok: true, changed: ['/etc/config/network'], removed: ['/etc/config/wireless'] })
+    expect(await after()).toBe('new')
+    expect((await s.run('confirm', ['c2'])).json).toMatchObject({ ok: true, appliedId: 'c2' })
+    expect((await s.stateEntries()).filter((e) => /^(lock|staging|backup|pending)/.test(e))).toEqual([])
+  })
+
   it('a crashed rollback is finished by the next one', async () => {
     const s = await Station.create(shell, { '/etc/config/network': OLD_NET, '/etc/config/wireless': OLD_WIFI })
     stations.push(s)

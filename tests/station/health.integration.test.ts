@@ -91,6 +91,26 @@ describe.each(SHELLS)('health under $name', (shell: Shell) => {
     expect(gone.json?.drift).toEqual([{ path: '/etc/config/network', expected: sha256(NET), found: null }])
   })
 
+  it('lists one WiFi entry per AP interface with its own SSID: staff and public on one radio, both OpenWrt namings', async () => {
+    const s = await Station.create(shell)
+    stations.push(s)
+    const ap = async (iface: string, ssid: string) => {
+      await s.write(`/sys/class/net/${iface}/operstate`, 'up\n')
+      await s.write(`/var/run/lastmile/wifi-${iface}.ssid`, `${ssid}\n`)
+    }
+    await ap('wlan0', 'QC-qinglong-staff')
+    await ap('wlan0-1', SSID)
+    await ap('phy1-ap0', 'QC-qinglong-staff')
+    await ap('phy1-ap1', SSID)
+    const r = await s.run('health')
+    expect(r.json?.wifi).toEqual([
+      { iface: 'wlan0', up: true, ssid: 'QC-qinglong-staff' },
+      { iface: 'wlan0-1', up: true, ssid: SSID },
+      { iface: 'phy1-ap0', up: true, ssid: 'QC-qinglong-staff' },
+      { iface: 'phy1-ap1', up: true, ssid: SSID },
+    ])
+  })
+
   it('missing sources give nulls, never an error', async () => {
     const s = await Station.create(shell)
     stations.push(s)

@@ -306,6 +306,8 @@ export interface BundleFile {
   ship?: boolean
   /** override the MANIFEST hash (checksum tests) */
   sha?: string
+  /** a removal line (`- - <reload> <path>`): the file must be gone; never shipped */
+  remove?: boolean
 }
 
 export interface BundleOptions {
@@ -323,6 +325,7 @@ export interface BundleOptions {
 }
 
 export function manifestLine(f: BundleFile): string {
+  if (f.remove) return `- ${f.mode ?? '-'} ${f.reload ?? '-'} ${f.path}`
   return `${f.sha ?? sha256(f.content)} ${f.mode ?? '0644'} ${f.reload ?? '-'} ${f.path}`
 }
 
@@ -333,7 +336,7 @@ export async function buildBundle(files: BundleFile[], opts: BundleOptions = {})
     await writeFile(join(dir, 'MANIFEST'), opts.manifest ?? files.map((f) => manifestLine(f) + '\n').join(''))
     const members = opts.omitManifest ? [] : ['MANIFEST']
     for (const f of files) {
-      if (f.ship === false) continue
+      if (f.ship === false || (f.remove && f.ship !== true)) continue
       const p = join(dir, 'files', f.path)
       await mkdir(dirname(p), { recursive: true })
       await writeFile(p, f.content)

@@ -1,7 +1,6 @@
 import { BaseCommand } from '../../cli/base-command.js'
-import { displayRun, infraFlags } from '../../cloud/command-support.js'
-import { runInfra, type InfraRunResult } from '../../cloud/infra-run.js'
-import { askYesNo } from '../../cloud/prompt.js'
+import { displayRun, infraFlags, runInfraCommand } from '../../cloud/command-support.js'
+import type { InfraRunResult } from '../../cloud/infra-run.js'
 
 export default class InfraDestroy extends BaseCommand<InfraRunResult> {
   static override summary = 'Delete every resource of the stack from the cluster (pulumi destroy).'
@@ -11,16 +10,7 @@ export default class InfraDestroy extends BaseCommand<InfraRunResult> {
 
   protected async execute(): Promise<InfraRunResult> {
     const { flags } = await this.parse(InfraDestroy)
-    return runInfra('destroy', {
-      stack: flags.stack,
-      ...(flags.inventory ? { inventoryDir: flags.inventory } : {}),
-      yes: flags.yes,
-      confirm: askYesNo,
-      // --json is for machines: nobody reads a question there, so it needs --yes like CI.
-      ...(this.jsonEnabled() ? { interactive: false } : {}),
-      // Pulumi's live progress goes to stderr for people; --json output stays a single envelope.
-      ...(this.jsonEnabled() ? {} : { onOutput: (text: string) => void process.stderr.write(text) }),
-    })
+    return runInfraCommand('destroy', flags, this.jsonEnabled())
   }
 
   protected display(r: InfraRunResult): string {

@@ -1,6 +1,6 @@
 import { BaseCommand } from '../../cli/base-command.js'
-import { displayRun, infraFlags } from '../../cloud/command-support.js'
-import { runInfra, type InfraRunResult } from '../../cloud/infra-run.js'
+import { displayRun, infraFlags, runInfraCommand } from '../../cloud/command-support.js'
+import type { InfraRunResult } from '../../cloud/infra-run.js'
 
 export default class InfraPreview extends BaseCommand<InfraRunResult> {
   static override summary = 'Show what `infra up` would change on the cluster (pulumi preview).'
@@ -10,12 +10,7 @@ export default class InfraPreview extends BaseCommand<InfraRunResult> {
 
   protected async execute(): Promise<InfraRunResult> {
     const { flags } = await this.parse(InfraPreview)
-    return runInfra('preview', {
-      stack: flags.stack,
-      ...(flags.inventory ? { inventoryDir: flags.inventory } : {}),
-      // Pulumi's live progress goes to stderr for people; --json output stays a single envelope.
-      ...(this.jsonEnabled() ? {} : { onOutput: (text: string) => void process.stderr.write(text) }),
-    })
+    return runInfraCommand('preview', flags, this.jsonEnabled())
   }
 
   protected display(r: InfraRunResult): string {

@@ -1,4 +1,5 @@
 import { clockTime } from '../../i18n/format.js'
+import { compareVersions } from '../../station/agent-bundle.js'
 import type { AgentHealth, Check } from '../types.js'
 
 const MAX_LISTED = 5
@@ -20,19 +21,6 @@ export function driftCheck(h: AgentHealth): Check {
       en: `${h.drift.length} config file${h.drift.length === 1 ? '' : 's'} changed since the last confirmed push: ${list('deleted')}: someone edited by hand; lastmile push restores them, or put the change into the inventory`,
     },
   }
-}
-
-/** Dotted numeric versions compared numerically ("1.10.0" > "1.9.0"). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.-]/).map((x) => Number.parseInt(x, 10))
-  const pb = b.split(/[.-]/).map((x) => Number.parseInt(x, 10))
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? 0
-    const y = pb[i] ?? 0
-    if (Number.isNaN(x) || Number.isNaN(y)) return a.localeCompare(b)
-    if (x !== y) return x < y ? -1 : 1
-  }
-  return 0
 }
 
 export function agentCheck(h: AgentHealth, expected: string | undefined): Check {
