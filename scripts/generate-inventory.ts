@@ -425,6 +425,8 @@ function districtFileText(div: Divisions): string {
     `  vlans: ${flow({ management: 10, office: 20, publicWifi: 30, iptv: 40 })}`,
     '  defaults:',
     `    ssh: ${flow({ user: 'root', port: 22 })}`,
+    '  # config ids are HMACs under this key, so an id in a report cannot be used to guess a weak password',
+    '  configIdKey: { secret: district/config-id-key }',
     `  rollout: ${flow({ maxConcurrent: 20, perTownConcurrent: 4, confirmWithinSeconds: 120 })}`,
     '  # what the 2015 programme promised (打通服务群众的"最后一公里"); `lastmile inventory show` compares the totals with it',
     '  programme:',

@@ -59,6 +59,8 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'district.vlans.iptv': { description: 'VLAN id of IPTV / set-top boxes.', example: 40 },
   'district.defaults': { description: 'Defaults for every station.' },
   ...ssh('district.defaults.ssh'),
+  'district.configIdKey': { description: 'Secret reference to the key config ids are computed with (HMAC-SHA256). Config ids appear in plans, journals, status and reports; keyed, they cannot be used to guess a weak WiFi or PPPoE password offline. Every machine that renders must resolve the same value.', example: { secret: 'district/config-id-key' } },
+  'district.configIdKey.secret': { description: 'Name of the secret (environment variable LASTMILE_SECRET_DISTRICT_CONFIG_ID_KEY, or the secrets.age entry).', example: 'district/config-id-key' },
   'district.rollout': { description: 'Rollout limits.' },
   'district.rollout.maxConcurrent': { description: 'Stations pushed at the same time, district-wide (default 20).', example: 20 },
   'district.rollout.perTownConcurrent': { description: 'Stations pushed at the same time per town (default 4): town uplinks are thin.', example: 4 },

@@ -173,6 +173,12 @@ export const districtFile = z.strictObject({
     /** District-wide VLAN convention: each purpose has one VLAN id everywhere. */
     vlans: z.strictObject({ management: vlanId, office: vlanId, publicWifi: vlanId, iptv: vlanId }),
     defaults: z.strictObject({ ssh: sshSettings }),
+    /**
+     * Key of the config ids (HMAC). Without it a config id is a plain hash over
+     * the rendered files, and a weak WiFi or PPPoE password could be guessed
+     * offline from an id printed in a report or journal.
+     */
+    configIdKey: secretRef.optional(),
     rollout: z.strictObject({
       maxConcurrent: z.int().min(1).max(500).default(20),
       perTownConcurrent: z.int().min(1).max(100).default(4),

@@ -3,7 +3,8 @@ import { outputsFromInventory, type CloudOutputs } from '../cloud/outputs.js'
 import { requireSecrets, type SecretLookup } from '../inventory/cross-checks.js'
 import type { Inventory } from '../inventory/model.js'
 import { selectStations } from '../inventory/select.js'
-import { SecretResolver } from '../secrets/resolver.js'
+import { SecretResolver, envNameForRef } from '../secrets/resolver.js'
+import path from 'node:path'
 import type { Secret } from '../secrets/secret.js'
 import { loadPlatform, type Platform } from './platform.js'
 import { renderStation, type RenderedStation } from './station.js'
@@ -39,6 +40,7 @@ export async function renderAll(inv: Inventory, opts: RenderAllOptions = {}): Pr
   const stations = selectStations(inv, { towns: opts.towns, stations: opts.stations })
   const resolver = opts.resolver ?? SecretResolver.forInventory(inv.dir, { lab: opts.lab, env: opts.env })
   const secrets = await requireSecrets(inv, stations, resolver)
+  const configIdKey = await resolveConfigIdKey(inv, resolver)
   const cloud = opts.cloud ?? outputsFromInventory(inv)
   const platforms = new Map<string, Platform>()
   for (const name of new Set(stations.map((s) => s.platform))) platforms.set(name, await loadPlatform(name, opts.templatesDir))
@@ -50,7 +52,7 @@ export async function renderAll(inv: Inventory, opts: RenderAllOptions = {}): Pr
       out.push(
         renderStation(
           { platform: platforms.get(s.platform)!, station: s, district: inv.district, operators: inv.operators, cloud, secrets: secrets.get(s.id)?.byRef ?? new Map<string, Secret>(), positions: inv.positions },
-          { masked: opts.masked, fingerprintKey: opts.fingerprintKey },
+          { masked: opts.masked, fingerprintKey: opts.fingerprintKey, ...(configIdKey ? { configIdKey } : {}) },
         ),
       )
     } catch (err) {
@@ -78,4 +80,25 @@ export function mergeRepeats(problems: readonly InputProblem[]): InputProblem[] 
   return [...groups.values()].map(({ first, stations }) =>
     stations.length === 0 ? first : { ...first, message: `${first.message} (also in ${stations.length} more station${stations.length === 1 ? '' : 's'}: ${stations.slice(0, 3).join(', ')}${stations.length > 3 ? ', …' : ''})` },
   )
+}
+
+/**
+ * The district's config-id key, when district.yaml names one. Missing is an
+ * error like any other missing secret: ids computed without it would differ
+ * from those computed on a machine that has it.
+ */
+async function resolveConfigIdKey(inv: Inventory, resolver: SecretLookup): Promise<Buffer | undefined> {
+  const ref = inv.district.configIdKey?.secret
+  if (!ref) return undefined
+  const secret = await resolver.resolve(ref)
+  if (secret) return Buffer.from(secret.reveal(), 'utf8')
+  const file = path.join(inv.dir, 'district.yaml')
+  throw new InvalidInputError('the config-id key is not set', [
+    {
+      severity: 'error',
+      field: 'district.configIdKey.secret',
+      position: inv.positions.locate(file, ['district', 'configIdKey', 'secret']),
+      message: `secret ${ref} is not set: export ${envNameForRef(ref)}, or add '${ref}: …' to ${path.join(inv.dir, 'secrets.age')}`,
+    },
+  ], 'Every machine that renders must use the same key (config ids are HMACs under it). With --lab a practice value is used.')
 }

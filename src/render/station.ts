@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { InvalidInputError, type InputProblem } from '../cli/errors.js'
 import { buildTemplateContext, checkStation, type Mode, type StationRenderContext } from './context.js'
 import { liquidProblem } from './engine.js'
@@ -38,6 +38,8 @@ export interface RenderStationOptions {
   masked?: boolean
   /** compute HMAC fingerprints of the station's secrets with this key */
   fingerprintKey?: Buffer
+  /** the district's config-id key (district.configIdKey): config ids are HMACs under it */
+  configIdKey?: Buffer
 }
 
 /**
@@ -84,7 +86,7 @@ export function renderStation(ctx: StationRenderContext, opts: RenderStationOpti
   })
   if (problems.length > 0) throw stationError(ctx.station.id, problems)
 
-  const result: RenderedStation = { stationId: ctx.station.id, platform: ctx.platform.name, files, configId: configIdOf(files) }
+  const result: RenderedStation = { stationId: ctx.station.id, platform: ctx.platform.name, files, configId: configIdOf(files, opts.configIdKey) }
   if (opts.fingerprintKey) {
     const key = opts.fingerprintKey
     const refs = [...new Set(files.flatMap((f) => f.secretFields))].sort()
@@ -156,9 +158,15 @@ export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex')
 }
 
-/** First 16 hex of sha256 over the sorted `<sha256> <mode> <path>` lines, each ending in a newline. */
-export function configIdOf(files: ReadonlyArray<Pick<RenderedFile, 'sha256' | 'mode' | 'path'>>): string {
+/**
+ * First 16 hex of HMAC-SHA256(key) — or, without a key, sha256 — over the
+ * sorted `<sha256> <mode> <path>` lines, each ending in a newline. Keyed,
+ * because everything in a station's files but its secrets is public: an
+ * unkeyed id would let anyone holding a report test guesses of a weak PSK.
+ */
+export function configIdOf(files: ReadonlyArray<Pick<RenderedFile, 'sha256' | 'mode' | 'path'>>, key?: Buffer): string {
   const lines = files.map((f) => `${f.sha256} ${f.mode} ${f.path}\n`).sort()
+  if (key) return createHmac('sha256', key).update(lines.join('')).digest('hex').slice(0, 16)
   return sha256(lines.join('')).slice(0, 16)
 }
 

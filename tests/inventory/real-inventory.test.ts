@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 /** Valid-looking values for every secret ref, so validate can check them all. */
 function fakeSecretEnv(i: Inventory): Record<string, string> {
-  const env: Record<string, string> = {}
+  const env: Record<string, string> = { LASTMILE_SECRET_DISTRICT_CONFIG_ID_KEY: 'test-config-id-key' }
   for (const s of activeStations(i)) {
     for (const r of stationSecretRefs(s)) {
       env[r.env] = r.kind === 'wireguard-private-key' ? Buffer.alloc(32, s.id.slice(-2)).toString('base64') : `test-${s.id}-${r.kind}`

@@ -97,7 +97,7 @@ describe('secrets.age', () => {
     await writeFile(identityFile, `# created for a test\n${identity}\n`)
     const e = new Encrypter()
     e.addRecipient(await identityToRecipient(identity))
-    const yaml = Object.entries({ 'wifi/441802104201/staff': 'correct horse battery', 'wireguard/441802104201': WG, 'wireguard/441802006001': WG })
+    const yaml = Object.entries({ 'wifi/441802104201/staff': 'correct horse battery', 'wireguard/441802104201': WG, 'wireguard/441802006001': WG, 'district/config-id-key': 'k3y-for-config-ids' })
       .map(([k, v]) => `${k}: '${v}'`)
       .join('\n')
     await writeFile(path.join(dir, 'secrets.age'), await e.encrypt(yaml))

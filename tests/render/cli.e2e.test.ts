@@ -28,6 +28,7 @@ const secretEnv = (overrides: Record<string, string> = {}): NodeJS.ProcessEnv =>
   LASTMILE_SECRET_WIREGUARD_441802104201: KNOWN_SECRETS['wireguard/441802104201'],
   LASTMILE_SECRET_WIREGUARD_441802006001: KNOWN_SECRETS['wireguard/441802006001'],
   LASTMILE_SECRET_WIFI_441802104201_STAFF: KNOWN_SECRETS['wifi/441802104201/staff'],
+  LASTMILE_SECRET_DISTRICT_CONFIG_ID_KEY: 'e2e-config-id-key',
   ...overrides,
 })
 const NEW_KEY = 'Jiangkou-Staff-2016#'

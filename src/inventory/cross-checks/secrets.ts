@@ -1,3 +1,4 @@
+import { envNameForRef } from '../../secrets/resolver.js'
 import path from 'node:path'
 import { InvalidInputError, type InputProblem } from '../../cli/errors.js'
 import { formatFieldPath } from '../loader.js'
@@ -33,6 +34,12 @@ function missingMessage(inv: Inventory, r: StationSecretRef): string {
  */
 export async function checkSecrets(f: Findings, resolver: SecretLookup): Promise<void> {
   const failures = new Set<string>()
+  const idKey = f.inv.district.configIdKey?.secret
+  if (!idKey) {
+    f.district([], 'warning', 'secrets.config-id-key', 'no configIdKey: config ids are plain hashes of the rendered files, and one printed in a report or journal lets anyone test guesses of a weak WiFi or PPPoE password offline; add `configIdKey: { secret: district/config-id-key }`')
+  } else if ('missing' in (await lookup(resolver, idKey))) {
+    f.district(['configIdKey', 'secret'], 'warning', 'secrets.unresolved', `secret ${idKey} is not set: export ${envNameForRef(idKey)}, or add it to secrets.age (rendering needs it)`)
+  }
   for (const s of f.inv.stations) {
     if (!s.hasStation) continue
     for (const r of stationSecretRefs(s)) {
