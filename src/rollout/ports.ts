@@ -22,6 +22,12 @@ export interface DesiredConfig {
   files: RolloutFile[]
   /** `<sha256> <mode> <reload> <path>` lines for the agent's MANIFEST. */
   manifestLines: string[]
+  /**
+   * Reload action of every file the platform can manage, desired or not: a
+   * file the station still has but the config no longer wants (WiFi taken
+   * away) is removed with this reload (station/README.md, removal lines).
+   */
+  platformReloads?: Readonly<Record<string, string>>
 }
 
 /** What `lastmile-station probe` reports (station/README.md). */

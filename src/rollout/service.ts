@@ -26,6 +26,7 @@ import { defaultCloudStep, defaultLabControl, defaultReportWriter, type CloudSte
 import { probeStation, type ProbeOnlyResult } from './station-run.js'
 import { checkAbortConfig, defaultAbortConfig, type AbortConfig } from './thresholds.js'
 import type { PlanStation, StationOutcome, Wave } from './types.js'
+import { loadPlatform } from '../render/platform.js'
 import { appliedRecorder, desiredFromRendered, healthAssessor, resolveTargets, sshConnector } from './wiring.js'
 
 /**
@@ -168,7 +169,12 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
     const key = await loadFingerprintKey(home, { create: true })
     const rendered = await renderAll(inventory, { stations: selected.map((s) => s.id), lab, env, cloud: cloud.outputs, masked: true, ...(key ? { fingerprintKey: key } : {}) })
     const renderedById = new Map(rendered.map((r) => [r.stationId, r]))
-    const desired = new Map<string, DesiredConfig>(rendered.map((r) => [r.stationId, desiredFromRendered(r)]))
+    const reloadsByPlatform = new Map<string, Record<string, string>>()
+    for (const name of new Set(rendered.map((r) => r.platform))) {
+      const platform = await loadPlatform(name)
+      reloadsByPlatform.set(name, Object.fromEntries(platform.files.map((f) => [f.path, f.reload || '-'])))
+    }
+    const desired = new Map<string, DesiredConfig>(rendered.map((r) => [r.stationId, desiredFromRendered(r, reloadsByPlatform.get(r.platform))]))
     const planStations = new Map<string, PlanStation>(selected.map((s) => [s.id, toPlanStation(s)]))
     const stationsById = new Map(selected.map((s) => [s.id, s]))
 

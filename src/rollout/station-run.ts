@@ -1,3 +1,4 @@
+import { removalLine, type ReloadAction } from '../station/bundle.js'
 import { classifyError } from './classify.js'
 import type { JournalEventBody } from './journal.js'
 import type { AgentProbe, AgentSession, AppliedRecorder, DesiredConfig, HealthAssessor, RolloutFile, Sleep, StationConnector } from './ports.js'
@@ -83,7 +84,10 @@ export async function runStation(input: StationRunInput): Promise<StationOutcome
     }
     ctx.timings.probe = input.now() - tp
     const changedFiles = decideChangedFiles(desired.files, probe.files)
-    ctx.changed = changedFiles.map((f) => f.path)
+    // Files the station still has (its confirmed manifest lists them) that the config no longer wants.
+    const wanted = new Set(desired.files.map((f) => f.path))
+    const removed = Object.keys(probe.files).filter((p) => probe.files[p] !== null && !wanted.has(p)).sort()
+    ctx.changed = [...changedFiles.map((f) => f.path), ...removed]
     await input.journal({
       type: 'probed',
       wave: input.wave,
@@ -114,7 +118,7 @@ export async function runStation(input: StationRunInput): Promise<StationOutcome
       if (probe.appliedId === id) return await recordAndFinish(ctx, session, 'confirmed', id)
       if (probe.lastRollback?.id === id) return end(ctx, 'rolled-back', probe.appliedId, { class: 'watchdog-rollback', message: `the station rolled ${id} back (${probe.lastRollback.reason}) before it could be confirmed` })
       return end(ctx, 'failed', probe.appliedId, { class: 'lost-after-apply', message: `apply ${id} is in the journal but the station has no trace of it (applied: ${probe.appliedId ?? 'none'}); run the rollout again` })
-    } else if (changedFiles.length === 0 && probe.appliedId === desired.configId) {
+    } else if (changedFiles.length === 0 && removed.length === 0 && probe.appliedId === desired.configId) {
       return await recordAndFinish(ctx, session, 'unchanged', desired.configId)
     }
 
@@ -122,7 +126,8 @@ export async function runStation(input: StationRunInput): Promise<StationOutcome
       // 2. apply: changed files only, one stream; the agent arms its watchdog.
       const ta = input.now()
       try {
-        const res = await session.apply(desired.configId, input.confirmWithinS, desired.manifestLines, changedFiles)
+        const removalLines = removed.map((p) => removalLine({ path: p, reload: (desired.platformReloads?.[p] ?? '-') as ReloadAction }))
+        const res = await session.apply(desired.configId, input.confirmWithinS, [...desired.manifestLines, ...removalLines], changedFiles)
         ctx.timings.apply = input.now() - ta
         if (res.noop) return await recordAndFinish(ctx, session, 'unchanged', desired.configId)
         ctx.changed = res.changed.length > 0 ? res.changed : ctx.changed

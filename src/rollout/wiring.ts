@@ -18,8 +18,9 @@ import type { LabTarget } from '../lab/target.js'
  */
 
 /** A rendered station as the rollout ships it. */
-export function desiredFromRendered(r: RenderedStation): DesiredConfig {
+export function desiredFromRendered(r: RenderedStation, platformReloads?: Readonly<Record<string, string>>): DesiredConfig {
   return {
+    ...(platformReloads ? { platformReloads } : {}),
     stationId: r.stationId,
     configId: r.configId,
     files: r.files.map((f) => ({ path: f.path, mode: f.mode, reload: f.reload || '-', sha256: f.sha256, size: f.size, content: f.content })),

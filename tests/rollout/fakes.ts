@@ -51,6 +51,8 @@ export class FakeStation {
   execs: string[] = []
   connects = 0
   applies: string[] = []
+  /** the MANIFEST lines of every apply */
+  manifests: string[][] = []
   private backup: Record<string, string | null> = {}
   private pendingFiles: Record<string, string | null> = {}
 
@@ -95,7 +97,9 @@ export class FakeStation {
       probe: async (paths): Promise<AgentProbe> => {
         exec('probe')
         if (!this.agentInstalled) throw Object.assign(new Error('lastmile-station: not found'), { kind: 'command-failed', status: 127 })
+        // Like the agent: the confirmed (managed) files plus the paths asked for.
         const files: Record<string, string | null> = {}
+        for (const [p, h] of Object.entries(this.files)) if (h !== null) files[p] = h
         for (const p of paths) files[p] = this.files[p] ?? null
         return { appliedId: this.appliedId, pending: this.pending, files, lastRollback: this.lastRollback }
       },
@@ -103,16 +107,19 @@ export class FakeStation {
         exec('install')
         this.agentInstalled = true
       },
-      apply: async (id, within, _manifest, changed: RolloutFile[]): Promise<AgentApplyResult> => {
+      apply: async (id, within, manifest, changed: RolloutFile[]): Promise<AgentApplyResult> => {
         exec('apply')
+        this.manifests.push(manifest)
         if (this.pending) throw agentError('pending', `apply ${this.pending.id} is pending`)
-        if (changed.length === 0) {
+        const removals = manifest.filter((l) => l.startsWith('- - ')).map((l) => l.split(' ')[3] ?? '')
+        if (changed.length === 0 && removals.length === 0) {
           this.appliedId = id
           return { noop: true, changed: [], pending: null }
         }
         this.applies.push(id)
         this.backup = { ...this.files }
         for (const f of changed) this.files[f.path] = f.sha256
+        for (const r of removals) delete this.files[r]
         this.pendingFiles = { ...this.files }
         const deadline = Math.floor(this.clock.now() / 1000) + within
         this.pending = { id, deadline }

@@ -44,6 +44,20 @@ describe('runStation', () => {
     expect(Object.keys(o.timings).sort()).toEqual(['apply', 'confirm', 'connect', 'health', 'probe'])
   })
 
+  it('a file the config no longer has (WiFi taken away) is removed with a removal line and its reload', async () => {
+    const { station, input } = setup()
+    await runStation(input())
+    const onlyNetwork = { ...desiredFor(ID, 'v1', ['/etc/config/network']), platformReloads: { '/etc/config/network': 'network', '/etc/config/wireless': 'wireless' } }
+    const o = await runStation(input({ desired: onlyNetwork }))
+    expect(o.state).toBe('confirmed')
+    expect(station.manifests.at(-1)).toContain('- - wireless /etc/config/wireless')
+    expect(Object.keys(station.files)).toEqual(['/etc/config/network'])
+    // and once removed, the next run is up to date at one probe
+    station.execs = []
+    expect((await runStation(input({ desired: onlyNetwork }))).state).toBe('unchanged')
+    expect(station.execs).toEqual(['probe'])
+  })
+
   it('up to date costs exactly one exec after connect', async () => {
     const { station, input } = setup()
     await runStation(input())
