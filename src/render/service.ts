@@ -1,3 +1,4 @@
+import { SECRET_MASK } from '../secrets/secret.js'
 import path from 'node:path'
 import { formatTable } from '../cli/table.js'
 import type { InputProblem } from '../cli/errors.js'
@@ -25,6 +26,7 @@ export interface RenderCommandResult {
   files: number
   bytes: number
   towns: Array<{ code: string; name: string; slug: string; stations: number; files: number; bytes: number }>
+  /** per file sha256; `‹secret›` for a file that holds a secret (its hash would let a weak one be guessed; the manifest.json beside the files has it) */
   results: Array<{ id: string; name: string; town: string; configId: string; files: Array<{ path: string; mode: string; sha256: string; size: number; reload: string }> }>
   /** files an earlier render wrote that are gone from this render but were edited since, so were kept */
   kept: string[]
@@ -39,7 +41,7 @@ export async function renderToDirectory(opts: RenderCommandOptions): Promise<Ren
   const byId = new Map(inv.stations.map((s) => [s.id, s]))
   const results = rendered.map((r) => {
     const s = byId.get(r.stationId)!
-    return { id: r.stationId, name: s.name, town: s.town.code, configId: r.configId, files: r.files.map((f) => ({ path: f.path, mode: f.mode, sha256: f.sha256, size: f.size, reload: f.reload })) }
+    return { id: r.stationId, name: s.name, town: s.town.code, configId: r.configId, files: r.files.map((f) => ({ path: f.path, mode: f.mode, sha256: f.secretFields.length > 0 ? SECRET_MASK : f.sha256, size: f.size, reload: f.reload })) }
   })
   const towns = inv.towns
     .map((t) => {
