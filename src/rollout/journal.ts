@@ -1,3 +1,4 @@
+import { redactSecrets } from '../secrets/redact.js'
 import { open, readFile, readdir, mkdir } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
@@ -124,7 +125,9 @@ export class JournalWriter {
    * crash only the last line can be torn, and readJournal ignores it.
    */
   append(body: JournalEventBody): Promise<void> {
-    const event = { ts: new Date(this.now()).toISOString(), ...body } as JournalEvent
+    // Scrubbed: an agent error message may quote a reload's output, which could hold a secret
+    // value; the events kept in memory feed the report, so they are the scrubbed ones too.
+    const event = redactSecrets({ ts: new Date(this.now()).toISOString(), ...body } as JournalEvent)
     this.events.push(event)
     const line = JSON.stringify(event) + '\n'
     const next = this.chain.then(async () => {

@@ -79,3 +79,22 @@ describe('readJournal tolerates a crash mid-write', () => {
     expect(await listRuns(home)).toEqual([])
   })
 })
+
+describe('journal lines never hold a secret value', () => {
+  it('scrubs a known secret quoted in an error message', async () => {
+    const { Secret } = await import('../../src/secrets/secret.js')
+    const { JournalWriter, readJournal } = await import('../../src/rollout/journal.js')
+    const { mkdtemp, readFile } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const path = await import('node:path')
+    const s = new Secret('pppoe/441802104202', 'pppoe-very-secret-77')
+    const home = await mkdtemp(path.join(tmpdir(), 'lastmile-journal-'))
+    const w = await JournalWriter.open(home, 'run-secret')
+    await w.append({ type: 'failed', station: '441802104202', errorClass: 'reload-failed', message: `pppd: bad password ${s.reveal()}` } as never)
+    await w.close()
+    const text = await readFile(path.join(home, 'runs', 'run-secret.jsonl'), 'utf8')
+    expect(text).not.toContain('pppoe-very-secret-77')
+    expect(text).toContain('‹secret›')
+    expect((await readJournal(home, 'run-secret')).events.length).toBeGreaterThan(0)
+  })
+})
