@@ -68,7 +68,8 @@ export function usbEntries(devices: readonly LabPlanDevice[]): UsbEntry[] {
 }
 
 export function interfaceNames(st: Pick<LabPlanStation, 'wifi'>): string[] {
-  return ['wan', 'br-lan', 'wg0', ...(st.wifi ? ['wlan0'] : [])]
+  // A WiFi station broadcasts two SSIDs (staff and public): OpenWrt names the second AP on a radio wlan0-1.
+  return ['wan', 'br-lan', 'wg0', ...(st.wifi ? ['wlan0', 'wlan0-1'] : [])]
 }
 
 /** Seconds the station had been up when the lab started (2–40 days, per station). */

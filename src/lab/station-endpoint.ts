@@ -247,7 +247,10 @@ export class StationEndpoint {
         writeFileSync(path.join(root, 'var/run/lastmile/wg-handshake'), `lab-hub\t${Math.floor(this.now() / 1000) - 20}\n`)
       }
       // What `iwinfo` would report: the SSID the station's wireless config sets (OpenWrt's default before the first rollout).
-      if (this.station.wifi) writeFileSync(path.join(root, 'var/run/lastmile/wifi-wlan0.ssid'), `${configuredSsid(root)}\n`)
+      if (this.station.wifi) {
+        const ssids = configuredSsids(root)
+        for (const [i, ssid] of ssids.entries()) writeFileSync(path.join(root, `var/run/lastmile/wifi-${i === 0 ? 'wlan0' : `wlan0-${i}`}.ssid`), `${ssid}\n`)
+      }
     } catch {
       // The root is being rebuilt or removed; the command will say so itself.
     }
@@ -415,13 +418,18 @@ export class StationEndpoint {
 }
 
 /** First `option ssid` of etc/config/wireless, as iwinfo would show it; 'OpenWrt' when there is none. */
-export function configuredSsid(root: string): string {
+/** Every SSID the station's wireless config sets, in order (OpenWrt's default `OpenWrt` before the first rollout). */
+export function configuredSsids(root: string): string[] {
   try {
-    const m = /^\s*option\s+ssid\s+'([^']*)'/m.exec(readFileSync(path.join(root, 'etc/config/wireless'), 'utf8'))
-    return m?.[1] ?? 'OpenWrt'
+    const found = [...readFileSync(path.join(root, 'etc/config/wireless'), 'utf8').matchAll(/^\s*option\s+ssid\s+'([^']*)'/gm)].map((m) => m[1] ?? '')
+    return found.length > 0 ? found : ['OpenWrt']
   } catch {
-    return 'OpenWrt'
+    return ['OpenWrt']
   }
+}
+
+export function configuredSsid(root: string): string {
+  return configuredSsids(root)[0] ?? 'OpenWrt'
 }
 
 /** The station's uptime when the lab starts, in ms (see layout.initialUptimeSeconds). */

@@ -54,7 +54,7 @@ describe('a lab station root', () => {
 
   it('has the interfaces of its hardware: WiFi only where the inventory has a wifi section', async () => {
     expect(await ls(gaojili, 'sys/class/net')).toEqual(['br-lan', 'wan', 'wg0'])
-    expect(await ls(jiangkou, 'sys/class/net')).toEqual(['br-lan', 'wan', 'wg0', 'wlan0'])
+    expect(await ls(jiangkou, 'sys/class/net')).toEqual(['br-lan', 'wan', 'wg0', 'wlan0', 'wlan0-1'])
     expect(await read(gaojili, 'sys/class/net/wan/operstate')).toBe('up\n')
     expect(await read(gaojili, 'sys/class/net/wan/statistics/rx_bytes')).toMatch(/^\d+\n$/)
   })

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLabLog } from '../../src/lab/log.js'
 import type { LabPlan, LabPlanStation } from '../../src/lab/plan.js'
-import { configuredSsid, StationEndpoint } from '../../src/lab/station-endpoint.js'
+import { configuredSsid, configuredSsids, StationEndpoint } from '../../src/lab/station-endpoint.js'
 import type { StationFaults } from '../../src/lab/faults.js'
 
 let dir: string
@@ -72,5 +72,10 @@ describe('when a lab station refuses a connection', () => {
     expect(configuredSsid(dir)).toBe('OpenWrt')
     await writeFile(path.join(dir, 'etc/config/wireless'), "config wifi-iface 'staff'\n\toption ssid 'QC-jiangkou-staff'\n")
     expect(configuredSsid(dir)).toBe('QC-jiangkou-staff')
+  })
+
+  it('reports every SSID the config sets, one AP interface each (staff and public)', async () => {
+    await writeFile(path.join(dir, 'etc/config/wireless'), "config wifi-iface 'staff'\n\toption ssid 'QC-jiangkou-staff'\n\nconfig wifi-iface 'public'\n\toption ssid '清城飞来峡江口'\n")
+    expect(configuredSsids(dir)).toEqual(['QC-jiangkou-staff', '清城飞来峡江口'])
   })
 })
