@@ -8,6 +8,7 @@
  */
 import { cp, mkdir, readFile, rm, writeFile, chmod } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { run } from '../../src/util/exec.js'
 
@@ -61,6 +62,26 @@ export interface StartFleetOptions {
   stations: Array<{ id: string; town: string }>
   /** Directory holding stub platform commands (station/lab-stubs). */
   stubs: string
+  /** sshd LogLevel (default ERROR). DEBUG1 logs every exec/subsystem request: the counting pass uses it. */
+  logLevel?: 'ERROR' | 'INFO' | 'VERBOSE' | 'DEBUG1'
+  /** A cgroup.procs file every sshd (and so every session and command) is moved into. */
+  cgroupProcs?: string
+  /** Station i listens on fleetAddress(firstIndex + i) (default 0): two fleets side by side. */
+  firstIndex?: number
+}
+
+/** true when something already accepts connections on host:22 (another fleet, a lab). */
+function listening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host, port })
+    const done = (v: boolean): void => {
+      sock.destroy()
+      resolve(v)
+    }
+    sock.setTimeout(1000, () => done(false))
+    sock.once('connect', () => done(true))
+    sock.once('error', () => done(false))
+  })
 }
 
 export async function startFleet(opts: StartFleetOptions): Promise<Fleet> {
@@ -86,7 +107,7 @@ export async function startFleet(opts: StartFleetOptions): Promise<Fleet> {
     const hostKey = path.join(dir, 'ssh_host_ed25519_key')
     await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', s.id, '-f', hostKey], 'ssh-keygen')
     const fp = (await must('ssh-keygen', ['-l', '-f', `${hostKey}.pub`], 'ssh-keygen -l')).split(' ')[1] ?? ''
-    const host = fleetAddress(i)
+    const host = fleetAddress((opts.firstIndex ?? 0) + i)
     const envPath = [`${root}/usr/sbin`, `${root}/usr/bin`, `${root}/sbin`, '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'].join(':')
     const config = [
       `ListenAddress ${host}:22`,
@@ -104,7 +125,7 @@ export async function startFleet(opts: StartFleetOptions): Promise<Fleet> {
       'MaxStartups 400:30:800',
       'MaxSessions 64',
       'UseDNS no',
-      'LogLevel ERROR',
+      `LogLevel ${opts.logLevel ?? 'ERROR'}`,
       '',
     ].join('\n')
     await writeFile(path.join(dir, 'sshd_config'), config)
@@ -112,30 +133,65 @@ export async function startFleet(opts: StartFleetOptions): Promise<Fleet> {
   }
   await run('chown', ['-R', `${BENCH_USER}:`, path.join(opts.dir, 'stations')])
   await chmod(opts.dir, 0o755)
+  const busy: string[] = []
+  for (let i = 0; i < stations.length; i += 100) {
+    const r = await Promise.all(stations.slice(i, i + 100).map(async (s) => ((await listening(s.host, s.port)) ? s.host : '')))
+    busy.push(...r.filter(Boolean))
+  }
+  if (busy.length > 0) throw new Error(`${busy.length} fleet address(es) already in use (${busy.slice(0, 3).join(', ')}…:22): another benchmark fleet is running; wait for it, or use another firstIndex`)
 
-  await Promise.all(
-    stations.map(async (s) => {
-      await must('/usr/sbin/sshd', ['-f', path.join(s.dir, 'sshd_config')], `starting sshd for ${s.id}`)
-      s.pid = Number((await readFile(path.join(s.dir, 'sshd.pid'), 'utf8')).trim())
-    }),
-  )
+  // Write fleet.json before starting anything: whoever cleans up (ci-smoke.sh's trap, stopFleet)
+  // finds the pid files through it even if the start fails half-way.
   const fleet: Fleet = { dir: opts.dir, user: BENCH_USER, operatorKey, operatorPub, stations }
+  await writeFile(path.join(opts.dir, 'fleet.json'), JSON.stringify(fleet, null, 2))
+  // sshd binds its listen socket before it daemonizes, so the port is open when `sshd` returns;
+  // the daemon writes its pid file a moment later. Start in batches: 1,000 at once is a fork storm.
+  for (let i = 0; i < stations.length; i += 50) {
+    await Promise.all(
+      stations.slice(i, i + 50).map(async (s) => {
+        const args = ['-f', path.join(s.dir, 'sshd_config'), ...(opts.logLevel && opts.logLevel !== 'ERROR' ? ['-E', path.join(s.dir, 'sshd.log')] : [])]
+        await must('/usr/sbin/sshd', args, `starting sshd for ${s.id}`)
+        s.pid = await waitForPidFile(path.join(s.dir, 'sshd.pid'))
+        if (opts.cgroupProcs) await writeFile(opts.cgroupProcs, `${s.pid}\n`)
+      }),
+    )
+  }
   await writeFile(path.join(opts.dir, 'fleet.json'), JSON.stringify(fleet, null, 2))
   return fleet
 }
 
-/** Stops exactly the sshd processes this fleet started (by PID file). */
-export async function stopFleet(fleet: Pick<Fleet, 'stations'>): Promise<void> {
+/** The daemon's pid, once it has written it (bounded: 200 × 25 ms). */
+async function waitForPidFile(file: string): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const text = await readFile(file, 'utf8').catch(() => '')
+    const pid = Number(text.trim())
+    if (Number.isInteger(pid) && pid > 0) return pid
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error(`sshd did not write ${file} within 5 s (could it bind its address?)`)
+}
+
+/**
+ * Stops exactly the sshd listeners this fleet started (by PID file, checking that the pid
+ * is still an sshd running this station's config: a recycled pid is left alone).
+ */
+export async function stopFleet(fleet: Pick<Fleet, 'stations'>): Promise<number> {
+  let stopped = 0
   for (const s of fleet.stations) {
     const pidFile = path.join(s.dir, 'sshd.pid')
     if (!existsSync(pidFile)) continue
     const pid = Number((await readFile(pidFile, 'utf8')).trim())
+    if (!Number.isInteger(pid) || pid <= 0) continue
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
+    if (!cmdline.includes(path.join(s.dir, 'sshd_config'))) continue
     try {
       process.kill(pid, 'SIGTERM')
+      stopped++
     } catch {
       // already gone
     }
   }
+  return stopped
 }
 
 /** Wipes the station roots back to "never configured" (cold phase) without restarting sshd. */

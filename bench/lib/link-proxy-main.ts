@@ -1,4 +1,5 @@
 // Entry: node --import tsx bench/lib/link-proxy-main.ts <fleet.json> <rttMs> [kbps]
+// Prints "ready" once every front address listens; stops on SIGTERM/SIGINT.
 import { readFile } from 'node:fs/promises'
 import { frontAddress, startLinkProxy } from './link-proxy.js'
 import type { Fleet } from './fleet.js'

@@ -1,0 +1,143 @@
+/*
+ * Merges raw results of bench/run.ts into the committed summary and prints the
+ * Markdown tables of docs/BENCHMARKS.md.
+ *
+ *   npx tsx bench/summarize.ts bench/results/<date>-*.raw.json [--out bench/results/summary-<date>.json]
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Results } from './run.js'
+import { fmt, formatRatio, formatSpread, ratio, spread, type Spread } from './lib/stats.js'
+
+type Row = Results['summary'][number]
+type Run = Results['runs'][number]
+
+const PHASE_NAMES: Record<string, string> = { cold: 'cold (all files new, agent not installed)', nochange: 'no-change rerun', onefile: 'one file changed on every station' }
+const TOOL_NAMES: Record<string, string> = { lastmile: 'lastmile push', rollout: 'lastmile rollout' }
+
+function toolName(r: { tool: string; forks?: number }): string {
+  if (TOOL_NAMES[r.tool]) return TOOL_NAMES[r.tool]!
+  if (r.tool === 'ansibleBest') return `Ansible, forks ${r.forks ?? '?'} (best)`
+  const m = /^ansible(\d+)$/.exec(r.tool)
+  return m ? `Ansible, forks ${m[1]}${m[1] === '5' ? ' (default)' : ''}` : r.tool
+}
+
+export interface Summary {
+  format: 1
+  generatedFrom: string[]
+  machine: Record<string, unknown>
+  runs: Array<{ file: string; command: string; startedAt: string; finishedAt?: string; loadAvgAtStart: unknown; loadAvgAtEnd: unknown; git: unknown }>
+  rows: Array<Row & { loadAvg1: Spread; machineBusy: Spread; perStation?: Run['perStation']; totalCpuS: Spread }>
+  identity: { checks: number; identical: number; stations: number; files: number; mismatches: string[] }
+  forksSweep: Results['forksSweep']
+  bestForks: Record<string, number>
+  notes: string[]
+}
+
+export function buildSummary(files: Array<{ file: string; results: Results }>): Summary {
+  const rows: Summary['rows'] = []
+  for (const { results } of files) {
+    for (const row of results.summary) {
+      const runs = results.runs.filter((r) => r.mode === row.mode && r.size === row.size && r.rttMs === row.rttMs && r.phase === row.phase && r.tool === row.tool && r.valid)
+      rows.push({
+        ...row,
+        totalCpuS: spread(runs.map((r) => r.m.controllerCpuS + r.m.stationCpuS)),
+        loadAvg1: spread(runs.map((r) => r.m.loadAvg1Before)),
+        machineBusy: spread(runs.map((r) => r.m.machineBusy)),
+        ...(runs[0]?.perStation ? { perStation: runs[0].perStation } : {}),
+      })
+    }
+  }
+  const identity = files.flatMap((f) => f.results.identity)
+  const first = files[0]?.results
+  return {
+    format: 1,
+    generatedFrom: files.map((f) => path.basename(f.file)),
+    machine: first?.machine ?? {},
+    runs: files.map(({ file, results }) => ({
+      file: path.basename(file),
+      command: results.command,
+      startedAt: results.startedAt,
+      ...(results.finishedAt ? { finishedAt: results.finishedAt } : {}),
+      loadAvgAtStart: results.machine.loadAvgAtStart,
+      loadAvgAtEnd: results.machine.loadAvgAtEnd,
+      git: (results.config as { git?: unknown }).git,
+    })),
+    rows,
+    identity: {
+      checks: identity.length,
+      identical: identity.filter((i) => i.identical).length,
+      stations: Math.max(0, ...identity.map((i) => i.stations)),
+      files: identity.reduce((n, i) => n + i.files, 0),
+      mismatches: identity.filter((i) => !i.identical).map((i) => `${i.rttMs} ms rep ${i.rep} ${i.tool} ${i.phase} vs ${i.against}: ${i.differences.slice(0, 3).join('; ')}`),
+    },
+    forksSweep: files.flatMap((f) => f.results.forksSweep),
+    bestForks: Object.assign({}, ...files.map((f) => f.results.bestForks)) as Record<string, number>,
+    notes: [...new Set(files.flatMap((f) => f.results.notes))],
+  }
+}
+
+/** One Markdown table per (mode, size, RTT): phases × tools. */
+export function markdownTables(s: Summary): string {
+  const out: string[] = []
+  const groups = new Map<string, Summary['rows']>()
+  for (const r of s.rows) {
+    if (r.mode === 'count') continue
+    const k = `${r.mode}|${r.size}|${r.rttMs}`
+    groups.set(k, [...(groups.get(k) ?? []), r])
+  }
+  for (const [k, rows] of groups) {
+    const [mode, size, rtt] = k.split('|')
+    out.push(`#### ${size} ${mode === 'lab' ? 'lab stations (`lab up --stations`, synthesized beyond the inventory)' : 'stations (one OpenSSH sshd each)'}, ${rtt} ms added RTT`, '')
+    out.push('| phase | tool | runs | wall s | controller CPU s | station CPU s | peak RSS MiB (largest process / all, PSS) | × lastmile push (wall / CPU) |')
+    out.push('|---|---|---|---|---|---|---|---|')
+    for (const phase of ['cold', 'nochange', 'onefile']) {
+      const byTool = rows.filter((r) => r.phase === phase)
+      const base = byTool.find((r) => r.tool === 'lastmile')
+      for (const r of byTool.sort((a, b) => order(a.tool) - order(b.tool))) {
+        const cpuRatio = base ? ratio(base.totalCpuS, r.totalCpuS) : NaN
+        const rel = r.tool === 'lastmile' ? '1×' : base ? `${formatRatio(ratio(base.wallS, r.wallS))} / ${formatRatio(cpuRatio)}` : '—'
+        out.push(
+          `| ${PHASE_NAMES[phase] ?? phase} | ${toolName(r)} | ${r.runs - r.invalid}${r.invalid ? ` (+${r.invalid} invalid)` : ''} | ${formatSpread(r.wallS)} | ${formatSpread(r.controllerCpuS)} | ${formatSpread(r.stationCpuS)} | ${fmt(r.peakRssMiB.median)} / ${fmt(r.peakPssMiB.median)} | ${rel} |`,
+        )
+      }
+    }
+    const loads = rows.flatMap((r) => (Number.isFinite(r.loadAvg1.min) ? [r.loadAvg1.min, r.loadAvg1.max] : []))
+    if (loads.length) out.push('', `Load average (1 min) at the start of these runs: ${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}.`)
+    out.push('')
+  }
+  const counts = s.rows.filter((r) => r.mode === 'count' && r.perStation)
+  if (counts.length) {
+    out.push('#### What each tool does per station (sshd LogLevel DEBUG1, counting pass)', '')
+    out.push('| phase | tool | SSH connections | exec channels | sftp sessions |', '|---|---|---|---|---|')
+    for (const r of counts.sort((a, b) => order(a.tool) - order(b.tool) || ['cold', 'nochange', 'onefile'].indexOf(a.phase) - ['cold', 'nochange', 'onefile'].indexOf(b.phase))) {
+      const p = r.perStation!
+      out.push(`| ${PHASE_NAMES[r.phase] ?? r.phase} | ${toolName(r)} | ${fmt(p.connections)} | ${fmt(p.execs)} | ${fmt(p.subsystems)} |`)
+    }
+    out.push('')
+  }
+  return out.join('\n')
+}
+
+function order(tool: string): number {
+  return tool === 'lastmile' ? 0 : tool === 'rollout' ? 1 : tool === 'ansible5' ? 2 : tool === 'ansibleBest' ? 9 : 3 + Number(/\d+/.exec(tool)?.[0] ?? 0) / 1000
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2)
+  const outAt = argv.indexOf('--out')
+  const out = outAt >= 0 ? argv[outAt + 1] : undefined
+  const inputs = argv.filter((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1))
+  if (inputs.length === 0) {
+    process.stderr.write('usage: summarize.ts RAW.json… [--out bench/results/summary-<date>.json]\n')
+    process.exit(2)
+  }
+  const files = await Promise.all(inputs.map(async (file) => ({ file, results: JSON.parse(await readFile(file, 'utf8')) as Results })))
+  const summary = buildSummary(files)
+  if (out) await writeFile(out, JSON.stringify(summary, null, 2) + '\n')
+  process.stdout.write(markdownTables(summary) + '\n')
+  process.stdout.write(`identity: ${summary.identity.identical}/${summary.identity.checks} checks identical (${summary.identity.files} file comparisons)\n`)
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main()
