@@ -39,7 +39,7 @@ fi
 
 start=$(date +%s)
 results="$work/smoke.raw.json"
-npx tsx bench/run.ts --stations 16 --rtt 0 --reps 1 --tools lastmile,ansible5 --phases cold \
+BENCH_FIRST_INDEX=${BENCH_FIRST_INDEX:-600} npx tsx bench/run.ts --stations 16 --rtt 0 --reps 1 --tools lastmile,ansible5 --phases cold \
   --work "$work" --out "$results" --timeout 900 &
 runner_pid=$!
 status=0

@@ -369,6 +369,8 @@ async function prepareFleet(args: Args, results: Results, size: number | undefin
     log(`stopped ${k} sshd`)
   })
   const fleet = await startFleet({
+    // BENCH_FIRST_INDEX moves the fleet to other loopback addresses, so a CI smoke run cannot collide with a full-size fleet.
+    firstIndex: Number(process.env.BENCH_FIRST_INDEX ?? 0),
     dir: fleetDir,
     stations: chosen.map((s) => ({ id: s.id, town: s.town.code })),
     stubs: path.join(repo, 'station', 'lab-stubs'),
