@@ -29,6 +29,7 @@ Exit: 0 all confirmed or unchanged · 4 some failed, rolled back or unreachable 
     const rt = runtime(this.jsonEnabled(), 'push')
     try {
       const r = await runRollout({
+        startupMs: performance.now(),
         command: 'push',
         inventoryDir: flags.inventory,
         inventoryExplicit: this.argv.some((a) => a === '--inventory' || a === '-i' || a.startsWith('--inventory=')),

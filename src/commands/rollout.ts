@@ -43,6 +43,7 @@ Exit: 0 all confirmed or unchanged · 4 some failed, rolled back, unreachable or
     const rt = runtime(this.jsonEnabled(), 'rollout')
     try {
       const r = await runRollout({
+        startupMs: performance.now(),
         command: 'rollout',
         inventoryDir: flags.inventory,
         inventoryExplicit: this.argv.some((a) => a === '--inventory' || a === '-i' || a.startsWith('--inventory=')),

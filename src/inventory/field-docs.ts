@@ -64,6 +64,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'district.rollout': { description: 'Rollout limits.' },
   'district.rollout.maxConcurrent': { description: 'Stations pushed at the same time, district-wide (default 20).', example: 20 },
   'district.rollout.perTownConcurrent': { description: 'Stations pushed at the same time per town (default 4): town uplinks are thin.', example: 4 },
+  'district.rollout.preflightConcurrent': { description: 'Stations looked at the same time before the waves (default 200): a look is one handshake and one read-only probe of a few KB, so the per-town limit does not apply to it.', example: 200 },
   'district.rollout.confirmWithinSeconds': { description: 'Seconds a station waits for the confirm before it rolls back by itself (default 120).', example: 120 },
   'district.programme': { description: 'What the programme promised; `inventory show` compares the totals with it.' },
   'district.programme.year': { description: 'Programme year.', example: 2015 },

@@ -182,6 +182,7 @@ export const districtFile = z.strictObject({
     rollout: z.strictObject({
       maxConcurrent: z.int().min(1).max(500).default(20),
       perTownConcurrent: z.int().min(1).max(100).default(4),
+      preflightConcurrent: z.int().min(1).max(1000).default(200),
       confirmWithinSeconds: z.int().min(30).max(3600).default(120),
     }),
     /** What the programme promised; `inventory show` compares the totals with these. */

@@ -41,13 +41,16 @@ export function confirmer(opts: { yes: boolean; lab: boolean; json: boolean; env
   if (opts.yes || opts.lab) return undefined
   const interactive = process.stdin.isTTY && process.stderr.isTTY && !ci(env) && !opts.json
   return async (p: RunPreview) => {
+    // The preflight found every station up to date: nothing will change, nothing to ask.
+    if (p.upToDate !== undefined && p.upToDate >= p.stations && !p.resume) return true
     if (!interactive) {
       throw new UsageError(`${p.command} would change ${p.stations} real station${p.stations === 1 ? '' : 's'} and there is no terminal to confirm on`, 'Pass --yes to confirm non-interactively (CI), or --lab to target the lab.')
     }
     const rl = createInterface({ input: process.stdin, output: process.stderr })
     try {
       const waves = p.waves.length > 6 ? `${p.waves.slice(0, 6).map((w) => `${w.name}(${w.stations})`).join(' → ')} → …` : p.waves.map((w) => `${w.name}(${w.stations})`).join(' → ')
-      const a = await rl.question(`${p.resume ? `Resume ${p.resume}: ` : ''}${p.command} to ${p.stations} station${p.stations === 1 ? '' : 's'} in ${p.towns} town${p.towns === 1 ? '' : 's'}: ${waves}. Continue? [y/N] `)
+      const rest = p.upToDate ? `${p.upToDate} already up to date; ${p.stations - p.upToDate} to change (or not reached yet): ` : ''
+      const a = await rl.question(`${p.resume ? `Resume ${p.resume}: ` : ''}${p.command} to ${p.stations} station${p.stations === 1 ? '' : 's'} in ${p.towns} town${p.towns === 1 ? '' : 's'}: ${rest}${waves}. Continue? [y/N] `)
       return /^y(es)?$/i.test(a.trim())
     } finally {
       rl.close()

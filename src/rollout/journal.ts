@@ -140,6 +140,26 @@ export class JournalWriter {
     return next
   }
 
+  /**
+   * Appends several events with one write and one fsync (the preflight's up-to-date
+   * stations: 152 fsyncs would cost more than the probes). A crash can tear only the
+   * last line, as with `append`; resume re-probes a station whose line is missing.
+   */
+  appendMany(bodies: readonly JournalEventBody[]): Promise<void> {
+    if (bodies.length === 0) return this.chain
+    const ts = new Date(this.now()).toISOString()
+    const events = bodies.map((b) => redactSecrets({ ts, ...b } as JournalEvent))
+    this.events.push(...events)
+    const text = events.map((e) => JSON.stringify(e) + '\n').join('')
+    const next = this.chain.then(async () => {
+      if (this.closed) throw new Error(`journal ${this.file} is closed`)
+      await this.handle.write(text)
+      await this.handle.sync()
+    })
+    this.chain = next.catch(() => undefined)
+    return next
+  }
+
   async close(): Promise<void> {
     await this.chain
     if (this.closed) return

@@ -57,6 +57,12 @@ export async function createLiveAppliedSource(opts: LiveSourceOptions): Promise<
   for (const id of opts.stationIds) {
     const local = await readApplied(opts.home, id).catch(() => undefined)
     const p = r.results.get(id)
+    if (p?.agentMissing) {
+      // Reached, but no (current) agent: nothing lastmile applied can be proven there.
+      records.set(id, undefined)
+      notes.set(id, 'never-applied')
+      continue
+    }
     if (!p?.probe) {
       records.set(id, local)
       notes.set(id, 'unreachable-local-record')

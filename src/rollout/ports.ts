@@ -54,7 +54,10 @@ export interface AgentConfirmResult {
 
 /** One SSH session with a station's agent. Every method is one exec. */
 export interface AgentSession {
+  /** Probe, installing or upgrading the agent first when it is missing or old (a run that will apply). */
   probe(paths: string[]): Promise<AgentProbe>
+  /** Read-only probe: null when the agent is missing or older than ours (nothing is installed). */
+  inspect(paths: string[]): Promise<AgentProbe | null>
   /** Installs or upgrades the agent. Called only when probe says it is missing or old. */
   ensureAgent(): Promise<void>
   apply(configId: string, confirmWithinS: number, manifestLines: string[], changedFiles: RolloutFile[]): Promise<AgentApplyResult>
@@ -65,9 +68,15 @@ export interface AgentSession {
   close(): Promise<void>
 }
 
+/**
+ * Why a connection is opened. `preflight`: the look before the waves, which gives
+ * up sooner and does not retry (a station it misses is tried again in its wave).
+ */
+export type ConnectPurpose = 'preflight'
+
 export interface StationConnector {
   /** A new SSH connection (each call is a new TCP connection: confirm must prove the path still works). */
-  connect(stationId: string, signal?: AbortSignal): Promise<AgentSession>
+  connect(stationId: string, signal?: AbortSignal, purpose?: ConnectPurpose): Promise<AgentSession>
 }
 
 /**

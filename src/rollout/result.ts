@@ -5,6 +5,25 @@ import type { AbortConfig } from './thresholds.js'
 import type { PlanStation, StateCounts, StationState, StationTimings } from './types.js'
 
 /** The result of `push` / `rollout` (the `--json` `result`). Plain data, no secret. */
+/**
+ * Where a run's time went (ms). `render` (cloud step + render) and `preflight` overlap: the
+ * preflight's connections open while the configs render.
+ */
+export interface RunPhases {
+  /** process start → the run begins (node, the CLI, imports) */
+  startup?: number
+  /** inventory load and checks, operator key, station addresses */
+  prepare?: number
+  /** cloud step and render of the selected stations */
+  render?: number
+  /** the preflight look at every station (until its verdicts and the render are both ready) */
+  preflight?: number
+  /** the waves */
+  waves?: number
+  /** the HTML report */
+  report?: number
+}
+
 export interface RolloutResult {
   command: 'rollout' | 'push'
   runId: string
@@ -33,6 +52,8 @@ export interface RolloutResult {
   /** Why no report was written, when none was. */
   reportNotice?: string
   ms: number
+  /** Where the time went, in ms (see RunPhases). */
+  phases?: RunPhases
   /** What to run next (resume after an interrupt, rerun after failures). */
   next?: string
 }
@@ -142,10 +163,24 @@ export function formatRolloutResult(r: RolloutResult): string {
         ? 'PARTIAL: some stations were not brought to the new config'
         : 'OK: every station runs the desired config'
   lines.push(`${verdict}  (${r.command} ${r.runId}, ${secs(r.ms)}${r.lab ? ', lab' : ''})`)
+  if (r.phases) lines.push(`time:    ${phaseLine(r.phases)}`)
   lines.push(`journal: ${r.journal}`)
   if (r.report) lines.push(`report:  ${r.report}`)
   else if (r.reportNotice) lines.push(`report:  ${r.reportNotice}`)
   if (r.cloud.mode === 'skipped') lines.push(`cloud:   ${r.cloud.notice}`)
   if (r.next) lines.push(`next:    ${r.next}`)
   return lines.join('\n')
+}
+
+/** `startup 0.4s · prepare 0.6s · render 0.7s ∥ preflight 1.9s · waves 0.0s · report 0.1s` */
+export function phaseLine(p: RunPhases): string {
+  const f = (ms: number | undefined): string => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)}s`)
+  const parts: string[] = []
+  if (p.startup !== undefined) parts.push(`startup ${f(p.startup)}`)
+  if (p.prepare !== undefined) parts.push(`prepare ${f(p.prepare)}`)
+  if (p.render !== undefined && p.preflight !== undefined) parts.push(`render ${f(p.render)} ∥ preflight ${f(p.preflight)}`)
+  else if (p.render !== undefined) parts.push(`render ${f(p.render)}`)
+  if (p.waves !== undefined) parts.push(`waves ${f(p.waves)}`)
+  if (p.report !== undefined) parts.push(`report ${f(p.report)}`)
+  return parts.join(' · ')
 }

@@ -19,11 +19,12 @@ import { acquireLock, lockStatus, pidAlive, type HeldLock } from './lock.js'
 import { planWaves, singleWave, type PlanOptions } from './planner.js'
 import type { DesiredConfig, Sleep, StationConnector } from './ports.js'
 import type { ProgressReporter } from './progress.js'
-import { buildResult, runStatus, type RolloutResult } from './result.js'
+import { buildResult, runStatus, type RolloutResult, type RunPhases } from './result.js'
 import { isResumable, isUnfinished, resumePlan, type ResumePlan } from './resume.js'
-import { schedule } from './scheduler.js'
-import { defaultCloudStep, defaultLabControl, defaultReportWriter, type CloudStep, type LabControl, type ReportWriter } from './seams.js'
-import { probeStation, type ProbeOnlyResult } from './station-run.js'
+import { defaultCloudStep, defaultLabControl, defaultReportWriter, type CloudStep, type CloudStepResult, type LabControl, type ReportWriter } from './seams.js'
+import type { ProbeOnlyResult } from './station-run.js'
+import { preflight, upToDateOutcomes, wavesAfterPreflight } from './preflight.js'
+import type { RenderedStation } from '../render/station.js'
 import { checkAbortConfig, defaultAbortConfig, type AbortConfig } from './thresholds.js'
 import type { PlanStation, StationOutcome, Wave } from './types.js'
 import { loadPlatform } from '../render/platform.js'
@@ -49,6 +50,10 @@ export interface RunOptions {
   confirmWithinS?: number
   /** global concurrency (default district.rollout.maxConcurrent) */
   concurrency?: number
+  /** ms from the process start to this call (the CLI passes it; reported as phases.startup) */
+  startupMs?: number
+  /** stations looked at once in the preflight (default district.rollout.preflightConcurrent) */
+  preflightConcurrency?: number
   strategy?: PlanOptions['strategy']
   waveSize?: number
   thresholds?: { maxFailurePercent?: number; minExecuted?: number; maxUnreachablePercent?: number }
@@ -88,6 +93,9 @@ export interface RunPreview {
   lab: boolean
   stations: number
   towns: number
+  /** stations the preflight found up to date (nothing will be done to them) */
+  upToDate?: number
+  /** the waves of the stations that change */
   waves: Array<{ name: string; stations: number }>
   resume?: string
 }
@@ -105,7 +113,7 @@ export interface DryRunResult {
   lab: boolean
   cloud: { mode: string; notice: string }
   totals: { stations: number; upToDate: number; wouldChange: number; unreachable: number; failed: number }
-  stations: Array<{ id: string; name: string; town: string; configId: string; upToDate: boolean; appliedId: string | null; pendingId: string | null; changed: string[]; error?: { class: string; message: string }; ms: number }>
+  stations: Array<{ id: string; name: string; town: string; configId: string; upToDate: boolean; appliedId: string | null; pendingId: string | null; changed: string[]; agentMissing?: boolean; error?: { class: string; message: string }; ms: number }>
 }
 
 const realSleep: Sleep = (ms, signal) =>
@@ -127,6 +135,8 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
   const home = lastmileHome(env, opts.cwd)
   const now = opts.now ?? Date.now
   const t0 = now()
+  /** Where the time went (ms), for the result: a slow run should say whether it was the link or us. */
+  const phases: RunPhases = {}
 
   // --resume: the journal says what the run was (inventory, lab, stations, thresholds).
   let resume: { runId: string; plan: ResumePlan; events: number; torn: boolean } | undefined
@@ -162,22 +172,10 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
     const selected = started ? selectStations(inventory, { stations: started.stations.map((s) => s.id) }) : selectStations(inventory, { towns: opts.towns, stations: opts.stations })
     if (selected.length === 0) throw new UsageError('no stations selected', 'Check --town / --station (`lastmile inventory show` lists them).')
 
-    const cloudStep = opts.cloudStep ?? (await defaultCloudStep())
-    const cloud = await cloudStep({ inventory, env, lab, home, command: opts.command, ...(opts.stack ? { stack: opts.stack } : {}), yes: opts.yes ?? false })
-    if (cloud.notice && cloud.mode !== 'pulumi-up' && !(cloud.mode === 'outputs' && lab)) opts.warn?.(cloud.notice)
-
-    const key = await loadFingerprintKey(home, { create: true })
-    const rendered = await renderAll(inventory, { stations: selected.map((s) => s.id), lab, env, cloud: cloud.outputs, masked: true, ...(key ? { fingerprintKey: key } : {}) })
-    const renderedById = new Map(rendered.map((r) => [r.stationId, r]))
-    const reloadsByPlatform = new Map<string, Record<string, string>>()
-    for (const name of new Set(rendered.map((r) => r.platform))) {
-      const platform = await loadPlatform(name)
-      reloadsByPlatform.set(name, Object.fromEntries(platform.files.map((f) => [f.path, f.reload || '-'])))
-    }
-    const desired = new Map<string, DesiredConfig>(rendered.map((r) => [r.stationId, desiredFromRendered(r, reloadsByPlatform.get(r.platform))]))
     const planStations = new Map<string, PlanStation>(selected.map((s) => [s.id, toPlanStation(s)]))
     const stationsById = new Map(selected.map((s) => [s.id, s]))
 
+    // The transport first: the preflight's connections open while the configs render.
     const { ssh, warning } = await operatorSsh(inventory, env, labTarget)
     if (warning) opts.warn?.(warning)
     const targets = await resolveTargets(inventory, selected, home, labTarget)
@@ -190,31 +188,56 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
     }
     const confirmWithinS = started?.confirmWithinS ?? opts.confirmWithinS ?? rollout.confirmWithinSeconds
 
-    if (opts.dryRun) return await dryRun({ connector, selected, desired, planStations, limits, now, lab, cloud })
-
-    const thresholds: AbortConfig | null = command === 'push' ? null : (started?.thresholds ?? abortConfigFrom(opts.thresholds))
-    const waves: Wave[] = started
-      ? started.waves
-      : command === 'push'
-        ? singleWave([...planStations.values()])
-        : planWaves([...planStations.values()], { ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.waveSize ? { waveSize: opts.waveSize } : {}) })
-
-    if (opts.confirm) {
-      const ok = await opts.confirm({
-        command,
-        lab,
-        stations: selected.length,
-        towns: new Set(selected.map((s) => s.town.code)).size,
-        waves: waves.map((w) => ({ name: w.name, stations: w.stations.length })),
-        ...(resume ? { resume: resume.runId } : {}),
-      })
-      if (!ok) throw new LastmileError('not confirmed: nothing was changed', { exitCode: ExitCode.Usage, code: 'cancelled', hint: 'Run again and answer y, or pass --yes.' })
-    }
+    phases.prepare = now() - t0
+    const tRender = now()
+    const renderP = renderDesired({ inventory, selected, env, lab, home, command: opts.command, ...(opts.stack ? { stack: opts.stack } : {}), yes: opts.yes ?? false, ...(opts.cloudStep ? { cloudStep: opts.cloudStep } : {}) })
+    // Observed below; without this a render error would also surface as an unhandled rejection.
+    renderP.then(() => (phases.render = now() - tRender), () => undefined)
 
     const runId = resume?.runId ?? newRunId(now, opts.random)
-    const lock = await takeLock(home, runId, selected.length, command, Boolean(opts.breakLock), resume, opts.reporter)
+    // Taken before the preflight: what it finds must not change under us before the waves.
+    const lock = opts.dryRun ? null : await takeLock(home, runId, selected.length, command, Boolean(opts.breakLock), resume, opts.reporter)
     let journal: JournalWriter | undefined
     try {
+      // Preflight (not on --resume: the journal knows the stations' states).
+      const tLook = now()
+      const looked = resume
+        ? undefined
+        : await preflight({
+            items: selected.map((s) => ({ id: s.id, town: s.town.code })),
+            connector,
+            desired: renderP.then((r) => r.desired),
+            concurrency: opts.preflightConcurrency ?? rollout.preflightConcurrent,
+            now,
+            stop: opts.stop,
+          })
+      const { cloud, renderedById, desired } = await renderP
+      if (looked) phases.preflight = now() - tLook
+      if (cloud.notice && cloud.mode !== 'pulumi-up' && !(cloud.mode === 'outputs' && lab)) opts.warn?.(cloud.notice)
+
+      if (opts.dryRun) return dryRunResult({ looked: looked ?? new Map(), selected, desired, planStations, lab, cloud })
+
+      const thresholds: AbortConfig | null = command === 'push' ? null : (started?.thresholds ?? abortConfigFrom(opts.thresholds))
+      const upToDate = looked ? upToDateOutcomes(looked, desired) : new Map<string, StationOutcome>()
+      const waves: Wave[] = started
+        ? started.waves
+        : wavesAfterPreflight([...planStations.values()], new Set(upToDate.keys()), (rest) =>
+            command === 'push' ? singleWave(rest) : planWaves(rest, { ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.waveSize ? { waveSize: opts.waveSize } : {}) }),
+          )
+
+      if (opts.confirm) {
+        const ok = await opts.confirm({
+          command,
+          lab,
+          stations: selected.length,
+          towns: new Set(selected.map((s) => s.town.code)).size,
+          ...(looked ? { upToDate: upToDate.size } : {}),
+          waves: waves.filter((w) => w.kind !== 'preflight').map((w) => ({ name: w.name, stations: w.stations.length })),
+          ...(resume ? { resume: resume.runId } : {}),
+        })
+        if (!ok) throw new LastmileError('not confirmed: nothing was changed', { exitCode: ExitCode.Usage, code: 'cancelled', hint: 'Run again and answer y, or pass --yes.' })
+      }
+
       if (resume) await repairTornTail(journalPath(home, runId))
       journal = await JournalWriter.open(home, runId, now)
       const j = journal
@@ -222,7 +245,7 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
         await j.append(e)
         opts.reporter.event(e)
       }
-      opts.onRunStarted?.({ runId, journal: j.file, hardStop: () => hardStop(j.file, lock, now) })
+      opts.onRunStarted?.({ runId, journal: j.file, hardStop: () => (lock ? hardStop(j.file, lock, now) : undefined) })
 
       if (resume) {
         await append({ type: 'run-resumed', pid: process.pid, host: hostname(), fromEvents: resume.events, torn: resume.torn })
@@ -241,10 +264,17 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
           pid: process.pid,
           host: hostname(),
         })
+        // The preflight's up-to-date stations: one write, one fsync.
+        const settled: JournalEventBody[] = [...upToDate.values()].map((o) => ({ type: 'unchanged', wave: 0, station: o.id, configId: o.configId ?? '', ms: o.ms, timings: o.timings }))
+        await j.appendMany(settled)
+        const recorder = appliedRecorder(home, renderedById)
+        await Promise.all([...upToDate.values()].map((o) => recorder.record({ stationId: o.id, configId: o.configId ?? '', runId, at: new Date(now()).toISOString(), files: [] })))
       }
       opts.reporter.start({ runId, command, waves, stations: planStations })
+      if (looked) opts.reporter.note(preflightSummary(looked, upToDate.size, now() - tLook))
 
-      const carried = resume ? carriedOutcomes(resume.plan) : undefined
+      const carried = resume ? carriedOutcomes(resume.plan) : upToDate
+      const tWaves = now()
       const exec: ExecutorResult = await executeWaves({
         runId,
         waves,
@@ -258,7 +288,7 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
         unreachableRetry: opts.unreachableRetry ?? { attempts: 2, backoffMs: 15_000 },
         pauseMs: Math.max(0, (opts.pauseS ?? 0) * 1000),
         ...(resume ? { actions: resume.plan.stations } : {}),
-        ...(carried ? { carried } : {}),
+        carried,
         connector,
         recorder: appliedRecorder(home, renderedById),
         assessHealth: healthAssessor(stationsById, now),
@@ -267,6 +297,7 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
         sleep: opts.sleep ?? realSleep,
         stop: opts.stop,
       })
+      phases.waves = now() - tWaves
       if (exec.interrupted) await append({ type: 'interrupted', wave: exec.waves.filter((w) => w.started).at(-1)?.index ?? null, hard: false })
 
       const result = buildResult({
@@ -284,10 +315,11 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
       })
 
       // The report is written for every run, good or bad.
+      const tReport = now()
       const writer = opts.reportWriter === undefined ? await defaultReportWriter() : opts.reportWriter
       if (writer) {
         try {
-          const events = [...(await readJournal(home, runId)).events, { ts: new Date(now()).toISOString(), type: 'run-finished', status: runStatus(result), totals: result.totals, ms: result.ms } as JournalEvent]
+          const events = [...(resume ? (await readJournal(home, runId)).events : j.events), { ts: new Date(now()).toISOString(), type: 'run-finished', status: runStatus(result), totals: result.totals, ms: result.ms } as JournalEvent]
           const file = await writer({ home, runId, inventory, events, env })
           if (file) result.report = file
         } catch (err) {
@@ -296,19 +328,33 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
       } else {
         result.reportNotice = 'no HTML report (disabled)'
       }
+      phases.report = now() - tReport
+      result.phases = { ...(opts.startupMs !== undefined ? { startup: Math.round(opts.startupMs) } : {}), ...phases }
       await append({ type: 'run-finished', status: runStatus(result), totals: result.totals, ms: result.ms, ...(result.report ? { report: result.report } : {}) })
       opts.reporter.finish()
       return result
     } finally {
       opts.reporter.finish()
       await journal?.close().catch(() => undefined)
-      await lock.release().catch(() => undefined)
+      await lock?.release().catch(() => undefined)
     }
   } finally {
     if (labStartedHere && !opts.keepLab && labControl) {
       await labControl.stop({ home, env }).catch((err: unknown) => opts.warn?.(`could not stop the lab started for this run: ${(err as Error).message}; run \`lastmile lab down\``))
     }
   }
+}
+
+/** `preflight: 152 stations looked at in 1.8s: 140 up to date, 10 to change, 2 not reached (tried again in their waves)` */
+function preflightSummary(looked: ReadonlyMap<string, ProbeOnlyResult>, upToDate: number, ms: number): string {
+  const all = [...looked.values()]
+  const notReached = all.filter((p) => !p.reachable).length
+  const failed = all.filter((p) => p.reachable && p.error).length
+  const change = all.length - upToDate - notReached - failed
+  const parts = [`${upToDate} up to date`, `${change} to change`]
+  if (notReached) parts.push(`${notReached} not reached (tried again in their waves)`)
+  if (failed) parts.push(`${failed} did not answer the probe (tried again in their waves)`)
+  return `preflight: ${all.length} station${all.length === 1 ? '' : 's'} looked at in ${(ms / 1000).toFixed(1)}s: ${parts.join(', ')}`
 }
 
 function toPlanStation(s: Station): PlanStation {
@@ -401,20 +447,16 @@ function hardStop(file: string, lock: HeldLock, now: () => number): void {
   }
 }
 
-async function dryRun(a: {
-  connector: StationConnector
+function dryRunResult(a: {
+  looked: ReadonlyMap<string, ProbeOnlyResult>
   selected: Station[]
   desired: ReadonlyMap<string, DesiredConfig>
   planStations: ReadonlyMap<string, PlanStation>
-  limits: { maxConcurrent: number; perTownConcurrent: number }
-  now: () => number
   lab: boolean
   cloud: { mode: string; notice: string }
-}): Promise<DryRunResult> {
-  const items = a.selected.map((s) => ({ id: s.id, town: s.town.code }))
-  const r = await schedule(items, { limits: a.limits, run: (i) => probeStation(i.id, a.desired.get(i.id), a.connector, a.now) })
+}): DryRunResult {
   const stations = a.selected.map((s) => {
-    const p = r.results.get(s.id) as ProbeOnlyResult
+    const p = a.looked.get(s.id) ?? { id: s.id, reachable: false, changed: [], upToDate: false, error: { class: 'interrupted', message: 'not looked at: interrupted' }, ms: 0 }
     return {
       id: s.id,
       name: a.planStations.get(s.id)?.name ?? s.name,
@@ -424,6 +466,7 @@ async function dryRun(a: {
       appliedId: p.probe?.appliedId ?? null,
       pendingId: p.probe?.pending?.id ?? null,
       changed: p.changed,
+      ...(p.agentMissing ? { agentMissing: true } : {}),
       ...(p.error ? { error: p.error } : {}),
       ms: p.ms,
     }
@@ -437,6 +480,28 @@ async function dryRun(a: {
     cloud: { mode: a.cloud.mode, notice: a.cloud.notice },
     totals: { stations: stations.length, upToDate: stations.filter((s) => s.upToDate).length, wouldChange: stations.filter((s) => !s.error && !s.upToDate).length, unreachable, failed },
     stations,
+  }
+}
+
+/** Cloud step, then render the selected stations: what the preflight compares with and the waves ship. */
+async function renderDesired(a: { inventory: Inventory; selected: Station[]; env: NodeJS.ProcessEnv; lab: boolean; home: string; command: 'rollout' | 'push'; stack?: string; yes: boolean; cloudStep?: CloudStep }): Promise<{
+  cloud: CloudStepResult
+  renderedById: Map<string, RenderedStation>
+  desired: Map<string, DesiredConfig>
+}> {
+  const cloudStep = a.cloudStep ?? (await defaultCloudStep())
+  const cloud = await cloudStep({ inventory: a.inventory, env: a.env, lab: a.lab, home: a.home, command: a.command, ...(a.stack ? { stack: a.stack } : {}), yes: a.yes })
+  const key = await loadFingerprintKey(a.home, { create: true })
+  const rendered = await renderAll(a.inventory, { stations: a.selected.map((s) => s.id), lab: a.lab, env: a.env, cloud: cloud.outputs, masked: true, ...(key ? { fingerprintKey: key } : {}) })
+  const reloadsByPlatform = new Map<string, Record<string, string>>()
+  for (const name of new Set(rendered.map((r) => r.platform))) {
+    const platform = await loadPlatform(name)
+    reloadsByPlatform.set(name, Object.fromEntries(platform.files.map((f) => [f.path, f.reload || '-'])))
+  }
+  return {
+    cloud,
+    renderedById: new Map(rendered.map((r) => [r.stationId, r])),
+    desired: new Map(rendered.map((r) => [r.stationId, desiredFromRendered(r, reloadsByPlatform.get(r.platform))])),
   }
 }
 

@@ -1,7 +1,8 @@
 import { removalLine, type ReloadAction } from '../station/bundle.js'
 import { classifyError } from './classify.js'
+import { probeVerdict } from './verdict.js'
 import type { JournalEventBody } from './journal.js'
-import type { AgentProbe, AgentSession, AppliedRecorder, DesiredConfig, HealthAssessor, RolloutFile, Sleep, StationConnector } from './ports.js'
+import type { AgentProbe, AgentSession, AppliedRecorder, ConnectPurpose, DesiredConfig, HealthAssessor, Sleep, StationConnector } from './ports.js'
 import type { ClassifiedError } from './ports.js'
 import type { StationOutcome, StationState, StationTimings } from './types.js'
 
@@ -43,10 +44,7 @@ export interface StationRunInput {
   signal?: AbortSignal
 }
 
-/** Paths whose rendered sha256 differs from what the station has. */
-export function decideChangedFiles(files: readonly RolloutFile[], onStation: Readonly<Record<string, string | null>>): RolloutFile[] {
-  return files.filter((f) => onStation[f.path] !== f.sha256)
-}
+export { decideChangedFiles } from './verdict.js'
 
 interface Ctx {
   input: StationRunInput
@@ -83,10 +81,8 @@ export async function runStation(input: StationRunInput): Promise<StationOutcome
       return c.unreachable ? end(ctx, 'unreachable', null, c) : end(ctx, 'failed', null, c)
     }
     ctx.timings.probe = input.now() - tp
-    const changedFiles = decideChangedFiles(desired.files, probe.files)
-    // Files the station still has (its confirmed manifest lists them) that the config no longer wants.
-    const wanted = new Set(desired.files.map((f) => f.path))
-    const removed = Object.keys(probe.files).filter((p) => probe.files[p] !== null && !wanted.has(p)).sort()
+    const verdict = probeVerdict(desired, probe)
+    const { changedFiles, removed } = verdict
     ctx.changed = [...changedFiles.map((f) => f.path), ...removed]
     await input.journal({
       type: 'probed',
@@ -118,7 +114,7 @@ export async function runStation(input: StationRunInput): Promise<StationOutcome
       if (probe.appliedId === id) return await recordAndFinish(ctx, session, 'confirmed', id)
       if (probe.lastRollback?.id === id) return end(ctx, 'rolled-back', probe.appliedId, { class: 'watchdog-rollback', message: `the station rolled ${id} back (${probe.lastRollback.reason}) before it could be confirmed` })
       return end(ctx, 'failed', probe.appliedId, { class: 'lost-after-apply', message: `apply ${id} is in the journal but the station has no trace of it (applied: ${probe.appliedId ?? 'none'}); run the rollout again` })
-    } else if (changedFiles.length === 0 && removed.length === 0 && probe.appliedId === desired.configId) {
+    } else if (verdict.upToDate) {
       return await recordAndFinish(ctx, session, 'unchanged', desired.configId)
     }
 
@@ -296,35 +292,52 @@ export interface ProbeOnlyResult {
   id: string
   reachable: boolean
   probe?: AgentProbe
+  /** Reached, but no agent or an older one: the next push installs it (a probe never does). */
+  agentMissing?: boolean
+  timings?: StationTimings
   changed: string[]
   upToDate: boolean
   error?: { class: string; message: string }
   ms: number
 }
 
+/**
+ * A read-only look at one station: connect, one `probe` exec, close. `desired` may
+ * still be rendering (the rollout's preflight opens the connection meanwhile).
+ * Installs nothing: a station without a current agent is `agentMissing`.
+ */
 export async function probeStation(
   stationId: string,
-  desired: DesiredConfig | undefined,
+  desiredOrPending: DesiredConfig | undefined | PromiseLike<DesiredConfig | undefined>,
   connector: StationConnector,
   now: () => number,
   signal?: AbortSignal,
+  purpose?: ConnectPurpose,
 ): Promise<ProbeOnlyResult> {
   const t0 = now()
   let s: AgentSession
   try {
-    s = await connector.connect(stationId, signal)
+    s = await connector.connect(stationId, signal, purpose)
   } catch (err) {
     const c = classifyError(err)
-    return { id: stationId, reachable: false, changed: [], upToDate: false, error: { class: c.class, message: c.message }, ms: now() - t0 }
+    return { id: stationId, reachable: false, changed: [], upToDate: false, error: { class: c.class, message: c.message }, ms: now() - t0, timings: { connect: now() - t0 } }
   }
+  const connectMs = now() - t0
   try {
-    const probe = await s.probe(desired ? desired.files.map((f) => f.path) : [])
-    const changed = desired ? decideChangedFiles(desired.files, probe.files).map((f) => f.path) : []
-    const upToDate = desired !== undefined && changed.length === 0 && probe.appliedId === desired.configId && !probe.pending
-    return { id: stationId, reachable: true, probe, changed, upToDate, ms: now() - t0 }
+    const desired = await desiredOrPending
+    const tp = now()
+    const probe = await s.inspect(desired ? desired.files.map((f) => f.path) : [])
+    const timings = { connect: connectMs, probe: now() - tp }
+    if (!probe) {
+      // No agent, or an older one: a look installs nothing; the next push installs it.
+      return { id: stationId, reachable: true, agentMissing: true, changed: desired ? desired.files.map((f) => f.path) : [], upToDate: false, ms: now() - t0, timings }
+    }
+    const v = desired ? probeVerdict(desired, probe) : undefined
+    const changed = v ? [...v.changedFiles.map((f) => f.path), ...v.removed] : []
+    return { id: stationId, reachable: true, probe, changed, upToDate: v?.upToDate ?? false, ms: now() - t0, timings }
   } catch (err) {
     const c = classifyError(err)
-    return { id: stationId, reachable: !c.unreachable, changed: [], upToDate: false, error: { class: c.class, message: c.message }, ms: now() - t0 }
+    return { id: stationId, reachable: !c.unreachable, changed: [], upToDate: false, error: { class: c.class, message: c.message }, ms: now() - t0, timings: { connect: connectMs } }
   } finally {
     await closeQuietly(s)
   }

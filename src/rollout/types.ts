@@ -84,9 +84,9 @@ export interface StationOutcome {
 
 export interface Wave {
   index: number
-  /** `canary`, a town slug, `batch-3`, or `all` for push. */
+  /** `up-to-date` (the preflight found them so), `canary`, a town slug, `batch-3`, or `all` for push. */
   name: string
-  kind: 'canary' | 'town' | 'batch' | 'all'
+  kind: 'preflight' | 'canary' | 'town' | 'batch' | 'all'
   stations: string[]
 }
 

@@ -33,6 +33,8 @@ export interface ConnectorOptions {
   identity: SshIdentity
   /** TCP + handshake + login (default 20 s). */
   connectTimeoutMs?: number
+  /** The same for the preflight's look (default 10 s, no retry). */
+  preflightTimeoutMs?: number
   agentBundle?: AgentBundle
   /** Command timeouts for the agent verbs (StationClient defaults otherwise). */
   timeouts?: Partial<Record<'probe' | 'apply' | 'confirm' | 'rollback' | 'health' | 'install' | 'version', number>>
@@ -49,11 +51,13 @@ export async function sshConnector(opts: ConnectorOptions): Promise<StationConne
     connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
     retry: { attempts: 2, baseMs: 500, maxMs: 2000 },
   }
+  // The preflight gives up sooner and does not retry: a station it misses is tried again in its wave.
+  const preflightOpts: ConnectOptions = { ...connectOpts, connectTimeoutMs: Math.min(connectOpts.connectTimeoutMs ?? 20_000, opts.preflightTimeoutMs ?? 10_000), retry: { attempts: 1, baseMs: 0, maxMs: 0 } }
   return {
-    connect: async (stationId) => {
+    connect: async (stationId, _signal, purpose) => {
       const target = opts.targets.get(stationId)
       if (!target) throw Object.assign(new Error(`no SSH target for station ${stationId} (not in the running lab?)`), { kind: 'unreachable' })
-      const session = await connect(target, connectOpts)
+      const session = await connect(target, purpose === 'preflight' ? preflightOpts : connectOpts)
       const client = new StationClient(session, opts.timeouts ? { timeouts: opts.timeouts } : {})
       return clientSession(client, bundle)
     },
@@ -65,6 +69,10 @@ export function clientSession(client: StationClient, bundle: AgentBundle): Agent
     probe: async (paths) => {
       const { probe } = await client.probeEnsuringAgent(paths, bundle)
       return { appliedId: probe.appliedId, pending: probe.pending, files: probe.files, lastRollback: probe.lastRollback, agent: probe.agent }
+    },
+    inspect: async (paths) => {
+      const { probe } = await client.probeIfCurrent(paths, bundle.version)
+      return probe ? { appliedId: probe.appliedId, pending: probe.pending, files: probe.files, lastRollback: probe.lastRollback, agent: probe.agent } : null
     },
     ensureAgent: async () => {
       await client.ensureAgent(bundle)

@@ -129,6 +129,24 @@ export class StationClient {
   }
 
   /**
+   * Read-only probe (status, plan, dry-run, the rollout's preflight): one exec. When the agent
+   * is missing or older than `minVersion` it answers `{ probe: null }` with the version found,
+   * and installs nothing: a look must never change a station.
+   */
+  async probeIfCurrent(paths: readonly string[], minVersion: string): Promise<{ probe: ProbeReply | null; agent: string | null }> {
+    let reply: ProbeReply
+    try {
+      reply = await this.call('probe', [...paths], probeReply, undefined, { checkProtocol: false })
+    } catch (err) {
+      if (err instanceof AgentMissingError) return { probe: null, agent: null }
+      throw err
+    }
+    if (compareVersions(reply.agent, minVersion) < 0) return { probe: null, agent: reply.agent }
+    this.checkProtocol(reply.protocol, reply.agent)
+    return { probe: reply, agent: reply.agent }
+  }
+
+  /**
    * The push's first step, one round trip on a station whose agent is current: probe. Only when
    * the agent is missing or older than `bundle` does it install the agent (one exec, plus one
    * for the boot hook) and probe again.

@@ -99,6 +99,7 @@ export function decideStatus(a: { desired: string | null; applied: { configId: s
     const at = new Date().toISOString()
     if (!live.reachable) return { state: 'unreachable', since: at, detail: live.error?.message ?? 'unreachable', appliedConfigId: applied?.configId ?? null }
     const p = live.probe
+    if (!p && live.agentMissing) return { state: 'never-pushed', since: null, detail: 'no lastmile agent (or an older one) on the station: the next push installs it', appliedConfigId: applied?.configId ?? null }
     if (!p) return { state: 'failed', since: at, detail: live.error ? `${live.error.class}: ${live.error.message}` : 'no probe answer', appliedConfigId: applied?.configId ?? null }
     if (p.pending) return { state: 'pending', since: p.pending.deadline ? null : at, detail: `apply ${p.pending.id} waits for its confirm${p.pending.deadline ? ` (watchdog at ${new Date(p.pending.deadline * 1000).toISOString()})` : ''}`, appliedConfigId: p.appliedId }
     if (p.appliedId === null) return { state: 'never-pushed', since: null, appliedConfigId: null }

@@ -103,6 +103,14 @@ export class FakeStation {
         for (const p of paths) files[p] = this.files[p] ?? null
         return { appliedId: this.appliedId, pending: this.pending, files, lastRollback: this.lastRollback }
       },
+      inspect: async (paths): Promise<AgentProbe | null> => {
+        exec('inspect')
+        if (!this.agentInstalled) return null
+        const files: Record<string, string | null> = {}
+        for (const [p, h] of Object.entries(this.files)) if (h !== null) files[p] = h
+        for (const p of paths) files[p] = this.files[p] ?? null
+        return { appliedId: this.appliedId, pending: this.pending, files, lastRollback: this.lastRollback }
+      },
       ensureAgent: async () => {
         exec('install')
         this.agentInstalled = true

@@ -32,6 +32,21 @@ describe('JournalWriter', () => {
     await expect(j.append({ type: 'interrupted', wave: null, hard: false })).rejects.toThrow(/closed/)
   })
 
+  it('appendMany: the settled stations of a preflight in one write and one fsync, each a line of its own', async () => {
+    const writes: string[] = []
+    let syncs = 0
+    const file: JournalFile = { write: async (t) => void writes.push(t), sync: async () => void syncs++, close: async () => undefined }
+    const j = new JournalWriter('r1', '/x', file, () => 0)
+    await j.appendMany(['a', 'b', 'c'].map((station) => ({ type: 'unchanged' as const, wave: 0, station, configId: 'id1', ms: 5, timings: {} })))
+    expect(writes).toHaveLength(1)
+    expect(syncs).toBe(1)
+    const parsed = parseJournal(writes[0] ?? '')
+    expect(parsed.events.map((e) => (e as { station?: string }).station)).toEqual(['a', 'b', 'c'])
+    expect(j.events).toHaveLength(3)
+    await j.appendMany([])
+    expect(syncs).toBe(1)
+  })
+
   it('appends to .lastmile/runs/<id>.jsonl, readable back', async () => {
     const home = await mkdtemp(path.join(tmpdir(), 'lm-journal-'))
     const j = await JournalWriter.open(home, '20251129T021305123Z-a1b2c3')

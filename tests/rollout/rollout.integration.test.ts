@@ -96,6 +96,8 @@ describe('rollout against the lab', () => {
     const again = await rollout()
     expect(again.totals.unchanged).toBe(STATIONS)
     expect(again.totals.confirmed).toBe(0)
+    // the preflight settled them all: no wave had anything to run
+    expect(again.waves.map((w) => w.name)).toEqual(['up-to-date'])
     expect(again.report).toMatch(/\.html$/)
   })
 

@@ -205,8 +205,29 @@ describe('probeStation (dry run)', () => {
     const { station, fleet, clock } = setup()
     const r = await probeStation(ID, desiredFor(ID), fleet, clock.now)
     expect(r).toMatchObject({ reachable: true, upToDate: false, changed: ['/etc/config/network', '/etc/config/wireless'] })
-    expect(station.execs).toEqual(['probe'])
+    expect(station.execs).toEqual(['inspect'])
     station.behaviour.down = true
     expect(await probeStation(ID, desiredFor(ID), fleet, clock.now)).toMatchObject({ reachable: false, error: { class: 'unreachable' } })
+  })
+
+  it('installs nothing on a station without the agent: it reports it as needing a push', async () => {
+    const { station, fleet, clock } = setup({ noAgent: true })
+    const r = await probeStation(ID, desiredFor(ID), fleet, clock.now)
+    expect(r).toMatchObject({ reachable: true, agentMissing: true, upToDate: false })
+    expect(station.execs).toEqual(['inspect'])
+    expect(station.agentInstalled).toBe(false)
+  })
+
+  it('waits for a config that is still rendering, with the connection already open', async () => {
+    const { station, fleet, clock } = setup()
+    let render!: (d: ReturnType<typeof desiredFor>) => void
+    const pending = new Promise<ReturnType<typeof desiredFor>>((resolve) => (render = resolve))
+    const r = probeStation(ID, pending, fleet, clock.now)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(station.connects).toBe(1)
+    expect(station.execs).toEqual([])
+    render(desiredFor(ID))
+    expect(await r).toMatchObject({ reachable: true, upToDate: false })
+    expect(station.execs).toEqual(['inspect'])
   })
 })

@@ -56,7 +56,7 @@ describe.each(SHELLS)('lastmile-station under $name', (shell: Shell) => {
     const s = await station()
     const r = await s.run('version')
     expect(r.code).toBe(0)
-    expect(r.json).toEqual({ ok: true, verb: 'version', agent: '1.0.0', protocol: 1 })
+    expect(r.json).toEqual({ ok: true, verb: 'version', agent: '1.1.0', protocol: 1 })
   })
 
   it('probe → apply → confirm → probe → apply again is a no-op', async () => {
@@ -66,7 +66,7 @@ describe.each(SHELLS)('lastmile-station under $name', (shell: Shell) => {
     expect(p0.json).toEqual({
       ok: true,
       verb: 'probe',
-      agent: '1.0.0',
+      agent: '1.1.0',
       protocol: 1,
       appliedId: null,
       pending: null,

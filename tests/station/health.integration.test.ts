@@ -53,7 +53,7 @@ describe.each(SHELLS)('health under $name', (shell: Shell) => {
     expect(r.json).toMatchObject({
       ok: true,
       verb: 'health',
-      agent: '1.0.0',
+      agent: '1.1.0',
       protocol: 1,
       appliedId: 'h1',
       pending: null,
