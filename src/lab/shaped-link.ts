@@ -7,6 +7,14 @@ import type { Socket } from 'node:net'
  * bytes. Each direction is a lane: a chunk leaves when the wire is free
  * (bandwidth) plus the one-way delay (latency / 2), and never before the chunk
  * ahead of it, so order is preserved.
+ *
+ * Only the bytes are shaped, not the TCP handshake: on loopback the kernel
+ * completes it at once, so whoever accepts a shaped connection waits the
+ * handshake's round trips itself (the lab's StationEndpoint starts its SSH
+ * server 1.5 × latencyMs after the accept). Meanwhile the link still carries
+ * what the client sends: a ShapedSocket reads its socket from the start and
+ * holds what arrived (as a kernel's receive buffer would) until it is read,
+ * pausing the socket when that holds more than the stream's highWaterMark.
  */
 
 export interface LinkShape {
@@ -150,6 +158,8 @@ export class ShapedSocket extends Duplex {
       if (this.inbound.pending === 0 && !this.destroyed) this.destroy()
       else this.queueEnd()
     })
+    // Read from the start, even before anybody reads us (the socket may be paused: pauseOnConnect).
+    inner.resume()
   }
 
   private queueEnd(): void {

@@ -23,6 +23,13 @@ const { Server } = ssh2
  * lab decides per connection whether to refuse it, delay it, shape it or serve
  * another host key. Each exec runs `<shell> -c <command>` in the station root.
  *
+ * A shaped link with latencyMs costs what a real link of that round-trip time
+ * costs before the first SSH byte: the kernel completes the TCP handshake on
+ * loopback at once, so the ssh2 server only starts on the socket 1.5 RTT after
+ * the accept (SYN, SYN-ACK, ACK: where a real server's accept() returns), and
+ * its banner reaches the client 2 RTT after it connected, as over a real link
+ * (slowHandshakeMs adds to that). See serverStartDelayMs.
+ *
  * What a client sees when the station is "down" (unreachable, flakyPercent,
  * link-down, rebooting, WAN down without backup): the TCP connect succeeds and
  * the connection is reset at once (ECONNRESET before the SSH banner). A real
@@ -50,6 +57,17 @@ export const BLACKHOLE_MAX_MS = 10 * 60_000
 interface Conn {
   raw: net.Socket
   ssh: Duplex
+  /** Set while the ssh2 server has not started on this connection yet (emulated TCP handshake, slowHandshakeMs). */
+  startTimer?: NodeJS.Timeout
+}
+
+/**
+ * ms between the TCP accept and the ssh2 server starting on a connection: 1.5
+ * round trips of the emulated link (a real server's accept() returns when the
+ * client's final ACK arrives), plus slowHandshakeMs. 0 = at once.
+ */
+export function serverStartDelayMs(f: Pick<StationFaults, 'latencyMs' | 'slowHandshakeMs'>): number {
+  return 1.5 * (f.latencyMs ?? 0) + (f.slowHandshakeMs ?? 0)
 }
 
 export class StationEndpoint {
@@ -154,29 +172,44 @@ export class StationEndpoint {
     if (f.blackhole) {
       // Accept and never answer: the client waits for its own connect/handshake timeout.
       socket.setTimeout(BLACKHOLE_MAX_MS, () => socket.destroy())
-      const conn = { raw: socket, ssh: socket }
+      const conn: Conn = { raw: socket, ssh: socket }
       this.conns.add(conn)
-      socket.once('close', () => this.conns.delete(conn))
+      socket.once('close', () => this.forget(conn))
       return
     }
     socket.setNoDelay(true)
     const ssh: Duplex = isShaped(f) ? new ShapedSocket(socket, f) : socket
     ssh.on('error', () => undefined)
-    const conn = { raw: socket, ssh }
+    const conn: Conn = { raw: socket, ssh }
     this.conns.add(conn)
-    socket.once('close', () => this.conns.delete(conn))
+    socket.once('close', () => this.forget(conn))
     const server = f.changedHostKey ? this.changedHostServer() : this.server
     if (!server) {
       socket.destroy()
       return
     }
-    // The socket is still paused (pauseOnConnect): ssh2 resumes it once it listens for data.
+    // What the client sends before the server starts is kept: an unshaped socket is still
+    // paused (pauseOnConnect), so it waits in the kernel until ssh2 resumes it; a ShapedSocket
+    // reads it at once and holds it (it crossed the link meanwhile) until ssh2 reads.
     const inject = (): void => {
-      if (socket.destroyed) return
+      conn.startTimer = undefined
+      if (socket.destroyed || ssh.destroyed || this.closed) return
       server.injectSocket(ssh as net.Socket)
     }
-    if (f.slowHandshakeMs) setTimeout(inject, f.slowHandshakeMs)
+    const delay = serverStartDelayMs(f)
+    if (delay > 0) conn.startTimer = setTimeout(inject, delay)
     else inject()
+  }
+
+  /** The connection will not get an SSH server (it closed, or the station is going down). */
+  private cancelStart(conn: Conn): void {
+    if (conn.startTimer) clearTimeout(conn.startTimer)
+    conn.startTimer = undefined
+  }
+
+  private forget(conn: Conn): void {
+    this.cancelStart(conn)
+    this.conns.delete(conn)
   }
 
   private changedHostServer(): InstanceType<typeof Server> | undefined {
@@ -391,6 +424,12 @@ export class StationEndpoint {
   /** Ends every connection: flushes what was already sent (e.g. an apply's answer), then cuts. */
   dropConnections(): void {
     for (const c of this.conns) {
+      if (c.startTimer) {
+        // No SSH server on it yet, nothing to flush: the client sees the link close before the banner.
+        this.forget(c)
+        c.raw.destroy()
+        continue
+      }
       c.ssh.end()
       setTimeout(() => c.raw.destroy(), 500).unref()
     }
@@ -399,7 +438,10 @@ export class StationEndpoint {
   async close(): Promise<void> {
     this.closed = true
     const closing = new Promise<void>((resolve) => this.tcp.close(() => resolve()))
-    for (const c of this.conns) c.raw.destroy()
+    for (const c of this.conns) {
+      this.cancelStart(c)
+      c.raw.destroy()
+    }
     for (const child of this.children) child.kill('SIGKILL')
     await closing
   }
@@ -414,6 +456,13 @@ export class StationEndpoint {
 
   get activeSessions(): number {
     return this.sessions
+  }
+
+  /** Connections accepted whose SSH server has not started yet (emulated TCP handshake, slowHandshakeMs). */
+  get startingConnections(): number {
+    let n = 0
+    for (const c of this.conns) if (c.startTimer) n++
+    return n
   }
 }
 

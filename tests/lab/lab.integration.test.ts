@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -123,7 +124,63 @@ async function execMs(st: LabStation): Promise<number> {
   }
 }
 
+/**
+ * A raw TCP client: connects, sends its SSH ident at once (as ssh clients do), and
+ * collects what the station sends until its KEXINIT has begun (ssh2 sends that only
+ * after reading the client's ident). `ms`: from the TCP connect to the first byte.
+ */
+async function firstServerBytes(st: LabStation): Promise<{ ms: number; text: string; kexinit: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: st.host, port: st.port })
+    let t0 = 0
+    let ms = -1
+    let got = Buffer.alloc(0)
+    const timer = setTimeout(() => done(new Error(`no KEXINIT from ${st.host}:${st.port} within 10 s (got ${JSON.stringify(got.toString('latin1'))})`)), 10_000)
+    const done = (err?: Error): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      if (err) reject(err)
+      else {
+        const eol = got.indexOf('\r\n')
+        // After the ident line: uint32 packet length, padding length, then the message number (20 = KEXINIT).
+        resolve({ ms, text: got.subarray(0, eol + 2).toString('latin1'), kexinit: got[eol + 2 + 5] === 20 })
+      }
+    }
+    socket.on('connect', () => {
+      t0 = performance.now()
+      socket.write('SSH-2.0-lastmile_test\r\n')
+    })
+    socket.on('data', (d: Buffer) => {
+      if (ms < 0) ms = performance.now() - t0
+      got = Buffer.concat([got, d])
+      const eol = got.indexOf('\r\n')
+      if (eol >= 0 && got.length >= eol + 2 + 6) done()
+    })
+    socket.on('error', (err) => done(err))
+    socket.on('close', () => done(new Error(`${st.host}:${st.port} closed before its KEXINIT (got ${JSON.stringify(got.toString('latin1'))})`)))
+  })
+}
+
 describe('faults', () => {
+  it('latencyMs includes the TCP handshake: the SSH banner arrives 2 RTT after the connect, not at once', async () => {
+    // Unshaped: the banner comes at once (the best of 3 tries, so a busy machine does not fail this).
+    const direct = []
+    for (let i = 0; i < 3; i++) direct.push(await firstServerBytes(jiangkou))
+    expect(direct[0]?.text).toMatch(/^SSH-2\.0-lastmile-lab\r\n$/)
+    expect(Math.min(...direct.map((d) => d.ms))).toBeLessThan(350)
+    await setLabFault({ home, selector: jiangkou.id, assignments: ['latencyMs=200'] })
+    try {
+      const shaped = await firstServerBytes(jiangkou)
+      // 1.5 RTT until the server's accept (SYN, SYN-ACK, ACK), then 0.5 RTT for the banner: 400 ms.
+      expect(shaped.ms).toBeGreaterThanOrEqual(350)
+      expect(shaped.text).toBe('SSH-2.0-lastmile-lab\r\n')
+      // What the client sent during the handshake was not lost: the server read our ident and answered it.
+      expect(shaped.kexinit).toBe(true)
+    } finally {
+      await clearLabFault({ home, selector: jiangkou.id })
+    }
+  })
+
   it('latencyMs adds at least ~that much to an exec on the station', async () => {
     const base = await execMs(jiangkou)
     await setLabFault({ home, selector: '441802104201', assignments: ['latencyMs=300'] })

@@ -147,6 +147,21 @@ describe('ShapedSocket (vitest fake timers)', () => {
     expect(events).toEqual(['last words', 'END'])
   })
 
+  it('carries what the client sends before anybody reads, and holds it until read (a paused socket too)', async () => {
+    const inner = fakeSocket()
+    inner.pause() // as net.Server's pauseOnConnect leaves it
+    const shaped = new ShapedSocket(inner, { latencyMs: 200 })
+    inner.push('SSH-2.0-client\r\n')
+    inner.push('kexinit')
+    // The server starts reading only after the emulated TCP handshake (1.5 RTT).
+    await vi.advanceTimersByTimeAsync(300)
+    const received: Array<[number, string]> = []
+    shaped.on('data', (c: Buffer) => received.push([Date.now(), c.toString()]))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(received.map((r) => r[1]).join('')).toBe('SSH-2.0-client\r\nkexinit')
+    expect(received.every(([at]) => at === 300)).toBe(true)
+  })
+
   it('only connections with a latency, bandwidth or byte limit are shaped', () => {
     expect(isShaped({})).toBe(false)
     expect(isShaped({ latencyMs: 0 })).toBe(false)

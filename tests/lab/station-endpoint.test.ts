@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLabLog } from '../../src/lab/log.js'
 import type { LabPlan, LabPlanStation } from '../../src/lab/plan.js'
-import { configuredSsid, configuredSsids, StationEndpoint } from '../../src/lab/station-endpoint.js'
+import { configuredSsid, configuredSsids, serverStartDelayMs, StationEndpoint } from '../../src/lab/station-endpoint.js'
 import type { StationFaults } from '../../src/lab/faults.js'
 
 let dir: string
@@ -77,5 +77,15 @@ describe('when a lab station refuses a connection', () => {
   it('reports every SSID the config sets, one AP interface each (staff and public)', async () => {
     await writeFile(path.join(dir, 'etc/config/wireless'), "config wifi-iface 'staff'\n\toption ssid 'QC-jiangkou-staff'\n\nconfig wifi-iface 'public'\n\toption ssid '清城飞来峡江口'\n")
     expect(configuredSsids(dir)).toEqual(['QC-jiangkou-staff', '清城飞来峡江口'])
+  })
+})
+
+describe('when a lab station starts its SSH server on a new connection', () => {
+  it('at once on an unshaped link; 1.5 round trips later with latencyMs (the TCP handshake), plus slowHandshakeMs', () => {
+    expect(serverStartDelayMs({})).toBe(0)
+    expect(serverStartDelayMs({ latencyMs: 0 })).toBe(0)
+    expect(serverStartDelayMs({ latencyMs: 200 })).toBe(300)
+    expect(serverStartDelayMs({ slowHandshakeMs: 700 })).toBe(700)
+    expect(serverStartDelayMs({ latencyMs: 200, slowHandshakeMs: 700 })).toBe(1000)
   })
 })

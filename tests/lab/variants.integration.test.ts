@@ -84,14 +84,39 @@ describe('lab up failures', () => {
         () => undefined,
         (e: Error & { hint?: string }) => e,
       )
-      expect(err?.message).toMatch(/exited .* before its stations were up/)
-      expect(err?.hint).toMatch(new RegExp(`127\\.21\\.0\\.1:${port} is already in use`))
+      // Not a bug: a usage error (exit 2) naming the address and what to do.
+      expect(err).toMatchObject({ exitCode: 2, message: `another lab (or another program) already listens on 127.21.0.1:${port}, so this lab cannot start` })
+      expect(err?.hint).toMatch(/`lastmile lab down` in the home it was started from/)
+      expect(err?.hint).toContain('`lastmile lab up --port 0`')
       const pid = Number((await readFile(path.join(home, 'lab', 'lab.log'), 'utf8')).match(/lab daemon (\d+)/)?.[1])
       expect(await pidAlive(pid)).toBe(false)
       expect(existsSync(path.join(home, 'lab', 'target.json'))).toBe(false)
     } finally {
       blocker.close()
     }
+  })
+
+  it('a second lab in another LASTMILE_HOME on the same addresses: names the running lab and its home, and leaves it running', async () => {
+    const first = await newHome()
+    const second = await newHome()
+    // A port free on one of the fixture's station addresses right now (the first lab would say if not on the other).
+    const probe = net.createServer()
+    await new Promise<void>((r) => probe.listen({ host: '127.21.0.1', port: 0 }, r))
+    const port = (probe.address() as net.AddressInfo).port
+    await new Promise<void>((r) => probe.close(() => r()))
+    const up = await startLab({ home: first, inventoryDir: 'tests/fixtures/inventory-mini', port })
+    const err = await startLab({ home: second, inventoryDir: 'tests/fixtures/inventory-mini', port }).then(
+      () => undefined,
+      (e: Error & { hint?: string; exitCode?: number }) => e,
+    )
+    expect(err?.exitCode).toBe(2)
+    const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const taken = (await targetOf(up.targetFile)).stations.map((s) => esc(`${s.host}:${s.port}`))
+    expect(err?.message).toMatch(new RegExp(`^the lab of LASTMILE_HOME=${esc(first)} \\(daemon pid ${up.pid}\\) already listens on (${taken.join('|')})\\b`))
+    expect(err?.hint).toMatch(new RegExp(`^Stop that lab with \`LASTMILE_HOME=${esc(first)} lastmile lab down\``))
+    expect(existsSync(path.join(second, 'lab', 'target.json'))).toBe(false)
+    expect(await pidAlive(up.pid)).toBe(true)
+    expect(existsSync(path.join(first, 'lab', 'target.json'))).toBe(true)
   })
 
   it('refuses a bad faults file with file:line before starting anything', async () => {
