@@ -5,7 +5,8 @@
  *                        [--tools lastmile,ansible5,ansibleBest] [--phases cold,nochange,onefile]
  *                        [--best-forks N | --forks-sweep 20,50] [--ansible-reps N]
  *                        [--out bench/results/<date>-fleet.raw.json] [--work DIR --keep]
- *   npx tsx bench/run.ts --lab-scale 1000 [--tools lastmile,rollout] [--phases cold,nochange] [--reps 1]
+ *   npx tsx bench/run.ts --lab-scale 1000 [--tools lastmile,rollout] [--phases cold,nochange,onefile] [--rtt 0,200]
+ *                        [--reps 1] [--lab-port 2222]
  *   npx tsx bench/run.ts --count 4      (the counting pass: SSH connections / execs per station)
  *
  * Fleet mode: one real OpenSSH sshd per station (bench/lib/fleet.ts) on 127.40.x.y, and for an
@@ -18,6 +19,13 @@
  *
  * Lab-scale mode: `lastmile lab up --stations N` (synthesized stations beyond the
  * inventory), then push/rollout --lab against it: lastmile alone, to show how cost grows.
+ * Every (RTT, repetition, tool) gets a fresh lab (its own LASTMILE_HOME; an RTT above 0 is
+ * the lab's `latencyMs` fault on every station), and the phases run against it in the order
+ * cold → nochange → onefile. The one-file phase passes `--inventory` with a copy of the lab's
+ * own inventory (synthesized towns included) carrying the edit of bench/lib/variant.ts; it is
+ * skipped, with a note, when no edit changes exactly one file on every station of that size.
+ * --lab-port gives the lab's stations another SSH port than `lab up`'s default (2222), so a
+ * run does not collide with a developer's lab on the same loopback addresses.
  *
  * Needs root (sshd on 127.x:22, a cgroup per measured run), Debian's openssh-server,
  * ansible-core, GNU time. Every sshd, proxy and lab it starts is stopped by pid at the end,
@@ -41,7 +49,7 @@ import { measure, type Measurement } from './lib/measure.js'
 import { countSshdLog, type SshdCounts } from './lib/parse.js'
 import { spread, ratio, type Spread } from './lib/stats.js'
 import { ansibleArgs, judge, lastmileArgs, PHASES, playbookPath, toolKind, type Phase, type ToolName, type Verdict } from './lib/tools.js'
-import { singleChangedPath, VARIANTS, writeVariant } from './lib/variant.js'
+import { findOneFileVariant, writeVariant, type OneFileVariant } from './lib/variant.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -58,6 +66,8 @@ interface Args {
   bestForks?: number
   forksSweep: number[]
   labScale?: number
+  /** lab-scale mode: `lab up --port` (default: the lab's own default) */
+  labPort?: number
   count?: number
   out: string
   inventory: string
@@ -92,7 +102,7 @@ function parseArgs(argv: string[]): Args {
     reps: Number(get('reps') ?? (count ? 1 : 3)),
     ansibleReps: 0,
     tools: list(get('tools'), labScale ? 'lastmile,rollout' : count ? 'lastmile,ansible5' : 'lastmile,ansible5,ansibleBest'),
-    phases: list(get('phases'), labScale ? 'cold,nochange' : 'cold,nochange,onefile') as Phase[],
+    phases: list(get('phases'), 'cold,nochange,onefile') as Phase[],
     forksSweep: nums(get('forks-sweep'), '20,50'),
     out: get('out') ?? path.join(repo, 'bench', 'results', `${date}-${mode}.raw.json`),
     inventory: path.resolve(get('inventory') ?? path.join(repo, 'inventory', 'qingcheng')),
@@ -106,6 +116,8 @@ function parseArgs(argv: string[]): Args {
   const bf = get('best-forks')
   if (bf) args.bestForks = Number(bf)
   if (labScale) args.labScale = Number(labScale)
+  const lp = get('lab-port')
+  if (lp) args.labPort = Number(lp)
   if (count) args.count = Number(count)
   const w = get('work')
   if (w) args.work = path.resolve(w)
@@ -116,6 +128,13 @@ function parseArgs(argv: string[]): Args {
   for (const p of args.phases) if (!PHASES.includes(p)) throw new Error(`unknown phase ${p} (cold, nochange, onefile)`)
   for (const t of args.tools) toolKind(t)
   if (!Number.isInteger(args.reps) || args.reps < 1 || args.reps > 50) throw new Error('--reps takes 1..50')
+  if (args.labScale !== undefined) {
+    if (!Number.isInteger(args.labScale) || args.labScale < 1 || args.labScale > 10_000) throw new Error('--lab-scale takes 1..10000 stations')
+    if (args.labPort !== undefined && (!Number.isInteger(args.labPort) || args.labPort < 1 || args.labPort > 65_535)) throw new Error('--lab-port takes 1..65535')
+    // Every lab starts empty: the no-change and one-file phases only mean something after cold.
+    if (!args.phases.includes('cold')) throw new Error('lab-scale mode starts a fresh lab for every tool and repetition: --phases needs cold (then nochange, onefile)')
+    args.phases = PHASES.filter((p) => args.phases.includes(p))
+  }
   return args
 }
 
@@ -338,6 +357,8 @@ interface FleetContext {
   stations: CpuGroup
   proxyGroup: CpuGroup
   variant: string
+  /** the one path the variant changes on every station */
+  variantPath?: string
   ansible: Map<string, { base: AnsibleInventoryFiles; onefile: AnsibleInventoryFiles }>
   expected: { base: FleetSnapshot; onefile: FleetSnapshot }
   rolloutExpected?: { base: FleetSnapshot; onefile: FleetSnapshot }
@@ -380,17 +401,9 @@ async function prepareFleet(args: Args, results: Results, size: number | undefin
   const lm = await lastmileModules(args)
   const home = path.join(opts.work, 'render-home')
   const expectedBase = await expectedFiles(lm, args.inventory, ids, { home })
-  // The one-file edit: the first candidate that changes exactly one file on every station.
-  let variant: { dir: string; description: string; path: string } | undefined
-  for (const kind of VARIANTS) {
-    const v = await writeVariant(args.inventory, path.join(opts.work, `inventory-${kind}`), kind)
-    const changed = singleChangedPath(expectedBase, await expectedFiles(lm, v.dir, ids, { home }))
-    if (changed.path) {
-      variant = { dir: v.dir, description: v.description, path: changed.path }
-      break
-    }
-    log(`one-file candidate ${kind} does not fit: ${changed.why}`)
-  }
+  // The one-file edit: the first candidate that changes exactly one file on every station, for
+  // push (whose contexts Ansible gets) and for every lastmile command under test.
+  const { variant } = await findOneFileVariant(lm, args.inventory, ids, { workPrefix: path.join(opts.work, 'inventory'), home, commands: ['push', ...lastmileCommands(args.tools)], log })
   if (!variant) throw new Error('no inventory edit changes exactly one file on every station (see bench/lib/variant.ts)')
   results.notes.push(`one-file phase: ${variant.description}: ${variant.path} changes on every station`)
   log(`one-file phase: ${variant.description} → ${variant.path}`)
@@ -424,6 +437,7 @@ async function prepareFleet(args: Args, results: Results, size: number | undefin
     stations,
     proxyGroup,
     variant: variant.dir,
+    variantPath: variant.path,
     ansible,
     expected,
     ...(rolloutExpected ? { rolloutExpected } : {}),
@@ -504,7 +518,7 @@ async function runPhase(fc: FleetContext, o: { tool: ToolName; forks?: number; p
     timeoutMs: fc.args.timeoutS * 1000,
   })
   const stdout = await readFile(stdoutFile, 'utf8')
-  const v = judge(kind.kind, o.phase, fc.ids.length, m.exitCode, kind.kind === 'lastmile' ? stdout.slice(0, stdout.lastIndexOf('}') + 1) : stdout)
+  const v = judge(kind.kind, o.phase, fc.ids.length, m.exitCode, kind.kind === 'lastmile' ? stdout.slice(0, stdout.lastIndexOf('}') + 1) : stdout, fc.variantPath ? { oneFilePath: fc.variantPath } : {})
   const rec: RunRecord = {
     mode: o.mode,
     size: fc.ids.length,
@@ -619,6 +633,38 @@ async function countMode(args: Args, results: Results, work: string, runGroup: s
 
 // ---------------------------------------------------------------- lab-scale mode
 
+/** The lastmile commands among the tools: push for `lastmile`, rollout for `rollout`. */
+function lastmileCommands(tools: readonly ToolName[]): Array<'push' | 'rollout'> {
+  return [...new Set(tools.flatMap((t) => {
+    const k = toolKind(t)
+    return k.kind === 'lastmile' ? [k.command ?? 'push'] : []
+  }))]
+}
+
+/** The parts of <home>/lab/target.json lab-scale mode reads. */
+interface LabTargetFile {
+  pid: number
+  inventory: string
+  stations: Array<{ id: string; host: string; port: number }>
+}
+
+/** Running (a zombie waiting for its parent — here often PID 1 — to reap it counts as gone). */
+async function pidAlive(pid: number): Promise<boolean> {
+  const st = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  return st !== '' && st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3) !== 'Z'
+}
+
+/** Waits (bounded) until none of `pids()` is running; returns those still running. */
+async function settle(pids: () => Promise<number[]>, ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const live: number[] = []
+    for (const p of await pids()) if (await pidAlive(p)) live.push(p)
+    if (live.length === 0 || Date.now() >= deadline) return live
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 async function labMode(args: Args, results: Results, work: string, runGroup: string): Promise<void> {
   const n = args.labScale!
   const stations = await createCpuGroup(`${runGroup}/lab`)
@@ -626,78 +672,113 @@ async function labMode(args: Args, results: Results, work: string, runGroup: str
     await stations.destroy()
     await stations.remove()
   })
-  const fc: FleetContext = {
-    args,
-    results,
-    fleet: { dir: work, user: '', operatorKey: '', operatorPub: '', stations: [] },
-    ids: [],
-    work,
-    runGroup,
-    stations,
-    proxyGroup: stations,
-    variant: '',
-    ansible: new Map(),
-    expected: { base: new Map(), onefile: new Map() },
-    seq: 0,
-    countLogs: false,
-  }
+  const tools = args.tools.filter((tool) => {
+    if (toolKind(tool).kind === 'lastmile') return true
+    log(`lab-scale mode measures lastmile only; skipping ${tool}`)
+    return false
+  })
+  const { inventory: source } = await loadInventoryOrThrow(args.inventory)
+  const active = source.stations.filter((s) => s.hasStation).length
+  const synthesized = Math.max(0, n - active)
+  log(`lab-scale ${n}: ${Math.min(n, active)} inventory station(s)${synthesized ? ` + ${synthesized} synthesized` : ''}; phases ${args.phases.join(' → ')}; RTT ${args.rtt.join(', ')} ms; a fresh lab per RTT, repetition and tool`)
+  // The one-file edit: chosen once per run against the first lab's inventory (the same for
+  // every lab of this size), then written afresh from each lab's own inventory.
+  let oneFile: { variant?: OneFileVariant; skip?: string } | undefined
+  let seq = 0
   for (const rttMs of args.rtt) {
     for (let rep = 1; rep <= args.reps; rep++) {
-      for (const tool of args.tools) {
+      for (const tool of tools) {
         const kind = toolKind(tool)
-        if (kind.kind !== 'lastmile') {
-          log(`lab-scale mode measures lastmile only; skipping ${tool}`)
-          continue
-        }
         const home = path.join(work, 'homes', `lab${n}-${rttMs}ms-r${rep}-${tool}`)
         await rm(home, { recursive: true, force: true })
         await mkdir(path.join(home, 'lab'), { recursive: true })
-        const env = { ...process.env, LASTMILE_HOME: home, NO_COLOR: '1' }
+        const env = { ...process.env, LASTMILE_HOME: home, NO_COLOR: '1', FORCE_COLOR: '0' }
+        const daemon: { pid?: number } = {}
         const down = async (): Promise<void> => {
-          await exec(process.execPath, [args.cli, 'lab', 'down'], { env, cwd: repo, timeoutMs: 120_000 })
+          const r = await exec(process.execPath, [args.cli, 'lab', 'down'], { env, cwd: repo, timeoutMs: 120_000 })
+          if (r.exitCode !== 0) log(`lab down exited ${r.exitCode}: ${(r.stderr + r.stdout).slice(0, 500)}`)
+          const pid = daemon.pid
+          if (pid !== undefined && (await settle(() => Promise.resolve([pid]), 5000)).length > 0) log(`warning: the lab daemon (pid ${pid}) is still running after lab down`)
         }
         cleanups.push(down)
+        // A lab left over from the previous iteration would skew the lab CPU and hold the addresses.
+        const leftover = await settle(() => stations.pids(), 5000)
+        if (leftover.length > 0) log(`warning: ${leftover.length} process(es) of an earlier lab still in the lab cgroup: ${leftover.join(' ')}`)
         const faults: string[] = []
         if (rttMs > 0) {
           const f = path.join(work, `faults-${rttMs}.yaml`)
           await writeFile(f, `'*': { latencyMs: ${rttMs} }\n`)
           faults.push('--faults', f)
         }
-        log(`lab up --stations ${n} (${rttMs} ms)`)
+        const port = args.labPort !== undefined ? ['--port', String(args.labPort)] : []
+        log(`lab up --stations ${n} (${rttMs} ms RTT, rep ${rep}, for ${tool})`)
         const t0 = Date.now()
         // The lab daemon is started from inside the lab cgroup: its CPU is the stations' CPU.
-        const up = await exec('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', stations.procsFile, process.execPath, args.cli, 'lab', 'up', '--stations', String(n), '--inventory', args.inventory, '--json', ...faults], { env, cwd: repo, timeoutMs: 600_000 })
-        if (up.exitCode !== 0) throw new Error(`lab up failed (${up.exitCode}): ${up.stderr.slice(0, 2000)}${up.stdout.slice(0, 2000)}`)
+        const up = await exec('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', stations.procsFile, process.execPath, args.cli, 'lab', 'up', '--stations', String(n), '--inventory', args.inventory, '--json', ...port, ...faults], { env, cwd: repo, timeoutMs: 600_000 })
+        if (up.exitCode !== 0) {
+          await down()
+          cleanups.splice(cleanups.indexOf(down), 1)
+          throw new Error(`lab up failed (${up.exitCode}): ${up.stderr.slice(0, 2000)}${up.stdout.slice(0, 2000)}`)
+        }
         const upS = (Date.now() - t0) / 1000
         const idle = (await stations.pids()).length
-        results.notes.push(`lab up --stations ${n}: ${upS.toFixed(1)} s, ${idle} daemon process(es)`)
-        const target = JSON.parse(await readFile(path.join(home, 'lab', 'target.json'), 'utf8')) as { stations: Array<{ id: string }> }
+        const target = JSON.parse(await readFile(path.join(home, 'lab', 'target.json'), 'utf8')) as LabTargetFile
+        daemon.pid = target.pid
+        const ids = target.stations.map((s) => s.id)
+        results.notes.push(`lab up --stations ${n} (${rttMs} ms): ${upS.toFixed(1)} s, ${idle} daemon process(es)`)
+        log(`  up in ${upS.toFixed(1)} s: ${ids.length} stations (${target.stations[0]?.host}:${target.stations[0]?.port} …), inventory ${path.relative(work, target.inventory) || target.inventory}`)
         // A lab smaller than the inventory: name its stations, or push would count the rest unreachable.
-        const { inventory } = await loadInventoryOrThrow(args.inventory)
-        const stationFlags = target.stations.length < inventory.stations.filter((s) => s.hasStation).length ? target.stations.map((s) => s.id) : undefined
-        fc.ids = target.stations.map((_, i) => String(i))
-        fc.fleet = { ...fc.fleet, stations: [] }
+        const stationFlags = ids.length < active ? ids : undefined
         try {
-          for (const phase of args.phases.filter((p) => p !== 'onefile')) {
-            const seq = ++fc.seq
-            const stdoutFile = path.join(work, 'out', `${String(seq).padStart(3, '0')}-lab${n}-${rttMs}ms-r${rep}-${tool}-${phase}.log`)
+          let variantDir: string | undefined
+          if (args.phases.includes('onefile')) {
+            if (!oneFile) {
+              log(`choosing the one-file edit for ${ids.length} stations (rendering with the build under test)`)
+              const found = await findOneFileVariant(await lastmileModules(args), target.inventory, ids, {
+                workPrefix: path.join(work, `lab${n}-inventory`),
+                home: path.join(work, 'render-home'),
+                commands: lastmileCommands(tools),
+                log,
+              })
+              if (found.variant) {
+                oneFile = { variant: found.variant }
+                results.notes.push(`lab ${n}, one-file phase: ${found.variant.description}: ${found.variant.path} changes on every station${synthesized ? ` (synthesized ones included)` : ''}`)
+                log(`one-file phase: ${found.variant.description} → ${found.variant.path}`)
+              } else if (synthesized === 0) {
+                throw new Error(`no inventory edit changes exactly one file on every station (see bench/lib/variant.ts): ${found.why.join('; ')}`)
+              } else {
+                oneFile = { skip: `no inventory edit changes exactly one file on every one of the ${ids.length} stations (${synthesized} synthesized): ${found.why.join('; ')}` }
+                results.notes.push(`lab ${n}: one-file phase skipped: ${oneFile.skip}`)
+              }
+            }
+            if (oneFile.variant) variantDir = (await writeVariant(target.inventory, path.join(work, 'variants', `lab${n}-${rttMs}ms-r${rep}-${tool}`), oneFile.variant.kind)).dir
+          }
+          for (const phase of args.phases) {
+            if (phase === 'onefile' && !variantDir) {
+              log(`lab ${n}: skipping onefile: ${oneFile?.skip ?? 'no variant'}`)
+              continue
+            }
+            const s = ++seq
+            const stdoutFile = path.join(work, 'out', `${String(s).padStart(3, '0')}-lab${n}-${rttMs}ms-r${rep}-${tool}-${phase}.log`)
             await mkdir(path.dirname(stdoutFile), { recursive: true })
             log(`lab ${n}, ${rttMs} ms, rep ${rep}: ${tool} ${phase} …`)
             const m = await measure({
               file: process.execPath,
-              args: lastmileArgs({ cli: args.cli, command: kind.command ?? 'push', ...(stationFlags ? { stations: stationFlags } : {}) }),
+              args: lastmileArgs({ cli: args.cli, command: kind.command ?? 'push', ...(phase === 'onefile' ? { inventory: variantDir } : {}), ...(stationFlags ? { stations: stationFlags } : {}) }),
               env,
               cwd: repo,
-              group: `${runGroup}/run-${seq}`,
+              group: `${runGroup}/run-${s}`,
               stations,
               stationIdleProcs: idle,
               stdoutFile,
               timeoutMs: args.timeoutS * 1000,
             })
             const stdout = await readFile(stdoutFile, 'utf8')
-            const v = judge('lastmile', phase, target.stations.length, m.exitCode, stdout.slice(0, stdout.lastIndexOf('}') + 1))
-            results.runs.push({ mode: 'lab', size: target.stations.length, rttMs, rep, tool, phase, valid: v.valid && !m.timedOut, ...(v.why ? { why: v.why } : {}), ...(v.lastmile ? { totals: v.lastmile } : {}), m })
-            log(`  wall ${m.wallS.toFixed(1)} s, controller CPU ${m.controllerCpuS.toFixed(1)} s, lab CPU ${m.stationCpuS.toFixed(1)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB${v.valid ? '' : `  INVALID: ${v.why}`}`)
+            const v = judge('lastmile', phase, ids.length, m.exitCode, stdout.slice(0, stdout.lastIndexOf('}') + 1), oneFile?.variant ? { oneFilePath: oneFile.variant.path } : {})
+            const valid = v.valid && !m.timedOut
+            const why = m.timedOut ? 'timed out' : v.why
+            results.runs.push({ mode: 'lab', size: ids.length, rttMs, rep, tool, phase, valid, ...(why ? { why } : {}), ...(v.lastmile ? { totals: v.lastmile } : {}), m })
+            log(`  wall ${m.wallS.toFixed(1)} s, controller CPU ${m.controllerCpuS.toFixed(1)} s, lab CPU ${m.stationCpuS.toFixed(1)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB / PSS ${m.peakPssMiB.toFixed(0)} MiB, load ${m.loadAvg1Before.toFixed(1)}${valid ? '' : `  INVALID: ${why}`}`)
           }
         } finally {
           await down()

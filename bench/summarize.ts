@@ -1,6 +1,7 @@
 /*
  * Merges raw results of bench/run.ts into the committed summary and prints the
- * Markdown tables of docs/BENCHMARKS.md.
+ * Markdown tables of docs/BENCHMARKS.md: per fleet size and RTT, phases × tools; one
+ * table of every lab-scale run (stations, RTT, tool, phase); the counting pass.
  *
  *   npx tsx bench/summarize.ts bench/results/<date>-*.raw.json [--out bench/results/summary-<date>.json]
  */
@@ -78,12 +79,17 @@ export function buildSummary(files: Array<{ file: string; results: Results }>): 
   }
 }
 
-/** One Markdown table per (mode, size, RTT): phases × tools. */
+const PHASE_ORDER = ['cold', 'nochange', 'onefile']
+
+/**
+ * One Markdown table per (mode, size, RTT) of fleet runs: phases × tools; one table of all
+ * lab-scale runs (size, RTT, tool, phase); the counting pass.
+ */
 export function markdownTables(s: Summary): string {
   const out: string[] = []
   const groups = new Map<string, Summary['rows']>()
   for (const r of s.rows) {
-    if (r.mode === 'count') continue
+    if (r.mode === 'count' || r.mode === 'lab') continue
     const k = `${r.mode}|${r.size}|${r.rttMs}`
     groups.set(k, [...(groups.get(k) ?? []), r])
   }
@@ -92,7 +98,7 @@ export function markdownTables(s: Summary): string {
     out.push(`#### ${size} ${mode === 'lab' ? 'lab stations (`lab up --stations`, synthesized beyond the inventory)' : 'stations (one OpenSSH sshd each)'}, ${rtt} ms added RTT`, '')
     out.push('| phase | tool | runs | wall s | controller CPU s | station CPU s | peak RSS MiB (largest process / all, PSS) | × lastmile push (wall / CPU) |')
     out.push('|---|---|---|---|---|---|---|---|')
-    for (const phase of ['cold', 'nochange', 'onefile']) {
+    for (const phase of PHASE_ORDER) {
       const byTool = rows.filter((r) => r.phase === phase)
       const base = byTool.find((r) => r.tool === 'lastmile')
       for (const r of byTool.sort((a, b) => order(a.tool) - order(b.tool))) {
@@ -107,17 +113,40 @@ export function markdownTables(s: Summary): string {
     if (loads.length) out.push('', `Load average (1 min) at the start of these runs: ${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}.`)
     out.push('')
   }
+  out.push(...labTable(s.rows.filter((r) => r.mode === 'lab')))
   const counts = s.rows.filter((r) => r.mode === 'count' && r.perStation)
   if (counts.length) {
     out.push('#### What each tool does per station (sshd LogLevel DEBUG1, counting pass)', '')
     out.push('| phase | tool | SSH connections | exec channels | sftp sessions |', '|---|---|---|---|---|')
-    for (const r of counts.sort((a, b) => order(a.tool) - order(b.tool) || ['cold', 'nochange', 'onefile'].indexOf(a.phase) - ['cold', 'nochange', 'onefile'].indexOf(b.phase))) {
+    for (const r of counts.sort((a, b) => order(a.tool) - order(b.tool) || PHASE_ORDER.indexOf(a.phase) - PHASE_ORDER.indexOf(b.phase))) {
       const p = r.perStation!
       out.push(`| ${PHASE_NAMES[r.phase] ?? r.phase} | ${toolName(r)} | ${fmt(p.connections)} | ${fmt(p.execs)} | ${fmt(p.subsystems)} |`)
     }
     out.push('')
   }
   return out.join('\n')
+}
+
+/**
+ * Lab-scale runs (`bench/run.ts --lab-scale N`): lastmile alone against `lab up --stations N`,
+ * every size and RTT in one table. Lab CPU is the lab daemon's (all stations in one process).
+ */
+export function labTable(rows: Summary['rows']): string[] {
+  if (rows.length === 0) return []
+  const out: string[] = []
+  out.push('#### lastmile on lab stations (`lab up --stations N`: stations beyond the inventory are synthesized; RTT: the lab\'s `latencyMs` on every station)', '')
+  out.push('| stations | RTT ms | tool | phase | runs | wall s, median (min–max) | controller CPU s | lab CPU s | peak RSS MiB (largest process) | peak PSS MiB (all processes) |')
+  out.push('|---|---|---|---|---|---|---|---|---|---|')
+  const sorted = [...rows].sort((a, b) => a.size - b.size || a.rttMs - b.rttMs || order(a.tool) - order(b.tool) || PHASE_ORDER.indexOf(a.phase) - PHASE_ORDER.indexOf(b.phase))
+  for (const r of sorted) {
+    out.push(
+      `| ${r.size} | ${r.rttMs} | ${toolName(r)} | ${PHASE_NAMES[r.phase] ?? r.phase} | ${r.runs - r.invalid}${r.invalid ? ` (+${r.invalid} invalid)` : ''} | ${formatSpread(r.wallS)} | ${formatSpread(r.controllerCpuS)} | ${formatSpread(r.stationCpuS)} | ${formatSpread(r.peakRssMiB)} | ${formatSpread(r.peakPssMiB)} |`,
+    )
+  }
+  const loads = rows.flatMap((r) => (Number.isFinite(r.loadAvg1.min) ? [r.loadAvg1.min, r.loadAvg1.max] : []))
+  if (loads.length) out.push('', `Load average (1 min) at the start of these runs: ${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}.`)
+  out.push('')
+  return out
 }
 
 function order(tool: string): number {
@@ -137,7 +166,8 @@ async function main(): Promise<void> {
   const summary = buildSummary(files)
   if (out) await writeFile(out, JSON.stringify(summary, null, 2) + '\n')
   process.stdout.write(markdownTables(summary) + '\n')
-  process.stdout.write(`identity: ${summary.identity.identical}/${summary.identity.checks} checks identical (${summary.identity.files} file comparisons)\n`)
+  if (summary.identity.checks > 0 || summary.rows.some((r) => r.mode !== 'lab')) process.stdout.write(`identity: ${summary.identity.identical}/${summary.identity.checks} checks identical (${summary.identity.files} file comparisons)\n`)
+  else process.stdout.write('identity: not checked in lab-scale runs (each run is judged by its own result: every station confirmed, or unchanged on the rerun, one file each in the one-file phase)\n')
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main()

@@ -58,6 +58,8 @@ export interface LastmileTotals {
   ms?: number
   /** the first station error, for the log of an invalid run */
   firstError?: string
+  /** files each station's run changed (when the result lists them): fewest, most, and every distinct path */
+  changedFiles?: { min: number; max: number; paths: string[] }
 }
 
 /** `push --json` / `rollout --json`: the envelope's result totals. */
@@ -74,11 +76,12 @@ export function parseLastmileJson(stdout: string): LastmileTotals | undefined {
       return undefined
     }
   }
-  const envelope = doc as { result?: { totals?: Record<string, number>; stations?: Array<{ id?: string; error?: { class?: string; message?: string } }>; ms?: number }; error?: { message?: string } }
+  const envelope = doc as { result?: { totals?: Record<string, number>; stations?: Array<{ id?: string; changed?: unknown; error?: { class?: string; message?: string } }>; ms?: number }; error?: { message?: string } }
   const result = envelope.result
   if (!result?.totals) return undefined
   const t = result.totals
   const failed = (result.stations ?? []).find((s) => s.error)
+  const changed = (result.stations ?? []).flatMap((s) => (Array.isArray(s.changed) ? [s.changed.filter((p): p is string => typeof p === 'string')] : []))
   return {
     stations: Array.isArray(result.stations) ? result.stations.length : 0,
     confirmed: t.confirmed ?? 0,
@@ -89,6 +92,7 @@ export function parseLastmileJson(stdout: string): LastmileTotals | undefined {
     skipped: t.skipped ?? 0,
     ...(typeof result.ms === 'number' ? { ms: result.ms } : {}),
     ...(failed?.error ? { firstError: `${failed.id}: ${failed.error.class}: ${failed.error.message}` } : {}),
+    ...(changed.length > 0 ? { changedFiles: { min: Math.min(...changed.map((c) => c.length)), max: Math.max(...changed.map((c) => c.length)), paths: [...new Set(changed.flat())].sort() } } : {}),
   }
 }
 

@@ -67,14 +67,27 @@ export interface Verdict {
   ansible?: AnsibleRecap
 }
 
-/** Did the run do its phase's job on all `n` stations? */
-export function judge(kind: ToolKind['kind'], phase: Phase, n: number, exitCode: number | null, stdout: string): Verdict {
+export interface JudgeOptions {
+  /** one-file phase: the one path every station must have changed (see bench/lib/variant.ts) */
+  oneFilePath?: string
+}
+
+/**
+ * Did the run do its phase's job on all `n` stations? lastmile: every station confirmed
+ * (cold, onefile) or unchanged (nochange); in the one-file phase, where the result lists
+ * each station's changed files, exactly one file (`oneFilePath` when given) on each.
+ */
+export function judge(kind: ToolKind['kind'], phase: Phase, n: number, exitCode: number | null, stdout: string, opts: JudgeOptions = {}): Verdict {
   if (kind === 'lastmile') {
     const t = parseLastmileJson(stdout)
     if (!t) return { valid: false, why: `no JSON result (exit ${exitCode})` }
     const bad = t.failed + t.rolledBack + t.unreachable + t.skipped
     const want = phase === 'nochange' ? t.unchanged : t.confirmed
     if (exitCode !== 0 || bad > 0 || want !== n) return { valid: false, why: `exit ${exitCode}: ${JSON.stringify(t)} (want ${n} ${phase === 'nochange' ? 'unchanged' : 'confirmed'})`, lastmile: t }
+    const c = t.changedFiles
+    if (phase === 'onefile' && c && (c.min !== 1 || c.max !== 1 || (opts.oneFilePath !== undefined && (c.paths.length !== 1 || c.paths[0] !== opts.oneFilePath)))) {
+      return { valid: false, why: `stations changed ${c.min === c.max ? c.min : `${c.min}–${c.max}`} file(s) (${c.paths.slice(0, 5).join(', ')}${c.paths.length > 5 ? ', …' : ''}), want exactly ${opts.oneFilePath ?? 'one'} on each`, lastmile: t }
+    }
     return { valid: true, lastmile: t }
   }
   const r = parseAnsibleRecap(stdout)

@@ -11,8 +11,9 @@
  *   → /etc/dropbear/authorized_keys, no reload.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto'
-import { cp, readFile, writeFile } from 'node:fs/promises'
+import { cp, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { expectedFiles, type LastmileModules } from './host-vars.js'
 
 export type VariantKind = 'hub-key' | 'operator'
 export const VARIANTS: readonly VariantKind[] = ['hub-key', 'operator']
@@ -49,8 +50,9 @@ function newEd25519PublicKey(comment: string): string {
   return `ssh-ed25519 ${blob.toString('base64')} ${comment}`
 }
 
-/** Copies the inventory to `dest` and applies one edit there. */
+/** Copies the inventory to `dest` (replacing what was there) and applies one edit there. */
 export async function writeVariant(inventoryDir: string, dest: string, kind: VariantKind): Promise<{ dir: string; kind: VariantKind; description: string }> {
+  await rm(dest, { recursive: true, force: true })
   await cp(inventoryDir, dest, { recursive: true })
   if (kind === 'hub-key') {
     const file = path.join(dest, 'district.yaml')
@@ -77,4 +79,47 @@ export function singleChangedPath(base: ReadonlyMap<string, ReadonlyMap<string, 
     common = changed[0]
   }
   return common ? { path: common } : { why: 'no stations' }
+}
+
+export interface OneFileVariant {
+  kind: VariantKind
+  dir: string
+  description: string
+  /** the one station path the edit changes */
+  path: string
+}
+
+/**
+ * The first candidate of VARIANTS that changes exactly one file on every one of
+ * `stationIds` — for each command given (`rollout --lab` renders with the cloud
+ * outputs it renders itself, `push --lab` with the last ones recorded: an edit the
+ * cloud side overrides may change nothing for one of them). Renders with the build
+ * under test (`lm`); the variants are written to `<workPrefix>-<kind>`.
+ */
+export async function findOneFileVariant(
+  lm: LastmileModules,
+  inventoryDir: string,
+  stationIds: readonly string[],
+  o: { workPrefix: string; home: string; commands: ReadonlyArray<'push' | 'rollout'>; log?: (text: string) => void },
+): Promise<{ variant?: OneFileVariant; why: string[] }> {
+  const why: string[] = []
+  const commands = o.commands.length > 0 ? [...new Set(o.commands)] : (['push'] as const)
+  const base = new Map<string, Awaited<ReturnType<typeof expectedFiles>>>()
+  for (const command of commands) base.set(command, await expectedFiles(lm, inventoryDir, stationIds, { home: o.home, command }))
+  candidates: for (const kind of VARIANTS) {
+    const v = await writeVariant(inventoryDir, `${o.workPrefix}-${kind}`, kind)
+    let common: string | undefined
+    for (const command of commands) {
+      const changed = singleChangedPath(base.get(command)!, await expectedFiles(lm, v.dir, stationIds, { home: o.home, command }))
+      const problem = !changed.path ? changed.why : common !== undefined && common !== changed.path ? `changes ${changed.path}, for ${commands[0]} ${common}` : undefined
+      if (problem) {
+        why.push(`${kind} (${command}): ${problem}`)
+        o.log?.(`one-file candidate ${kind} does not fit ${command}: ${problem}`)
+        continue candidates
+      }
+      common = changed.path
+    }
+    if (common) return { variant: { kind, dir: v.dir, description: v.description, path: common }, why }
+  }
+  return { why }
 }
