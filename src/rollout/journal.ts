@@ -129,15 +129,7 @@ export class JournalWriter {
     // value; the events kept in memory feed the report, so they are the scrubbed ones too.
     const event = redactSecrets({ ts: new Date(this.now()).toISOString(), ...body } as JournalEvent)
     this.events.push(event)
-    const line = JSON.stringify(event) + '\n'
-    const next = this.chain.then(async () => {
-      if (this.closed) throw new Error(`journal ${this.file} is closed`)
-      await this.handle.write(line)
-      await this.handle.sync()
-    })
-    // Keep the chain alive after a failure so the caller sees each error once.
-    this.chain = next.catch(() => undefined)
-    return next
+    return this.enqueue(JSON.stringify(event) + '\n')
   }
 
   /**
@@ -150,12 +142,17 @@ export class JournalWriter {
     const ts = new Date(this.now()).toISOString()
     const events = bodies.map((b) => redactSecrets({ ts, ...b } as JournalEvent))
     this.events.push(...events)
-    const text = events.map((e) => JSON.stringify(e) + '\n').join('')
+    return this.enqueue(events.map((e) => JSON.stringify(e) + '\n').join(''))
+  }
+
+  /** One write and one fsync, after the ones before it. */
+  private enqueue(text: string): Promise<void> {
     const next = this.chain.then(async () => {
       if (this.closed) throw new Error(`journal ${this.file} is closed`)
       await this.handle.write(text)
       await this.handle.sync()
     })
+    // Keep the chain alive after a failure so the caller sees each error once.
     this.chain = next.catch(() => undefined)
     return next
   }
