@@ -537,6 +537,8 @@ async function runPhase(fc: FleetContext, o: { tool: ToolName; forks?: number; p
     `  wall ${m.wallS.toFixed(1)} s, controller CPU ${m.controllerCpuS.toFixed(1)} s, stations CPU ${m.stationCpuS.toFixed(1)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB / PSS ${m.peakPssMiB.toFixed(0)} MiB, load ${m.loadAvg1Before.toFixed(1)}${rec.valid ? '' : `  INVALID: ${rec.why}`}`,
   )
   fc.results.runs.push(rec)
+  // After every measured run: an interrupted benchmark (hours long) keeps what it measured.
+  await writeResults(fc.args.out, fc.results)
   return rec
 }
 
@@ -778,6 +780,7 @@ async function labMode(args: Args, results: Results, work: string, runGroup: str
             const valid = v.valid && !m.timedOut
             const why = m.timedOut ? 'timed out' : v.why
             results.runs.push({ mode: 'lab', size: ids.length, rttMs, rep, tool, phase, valid, ...(why ? { why } : {}), ...(v.lastmile ? { totals: v.lastmile } : {}), m })
+            await writeResults(args.out, results)
             log(`  wall ${m.wallS.toFixed(1)} s, controller CPU ${m.controllerCpuS.toFixed(1)} s, lab CPU ${m.stationCpuS.toFixed(1)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB / PSS ${m.peakPssMiB.toFixed(0)} MiB, load ${m.loadAvg1Before.toFixed(1)}${valid ? '' : `  INVALID: ${why}`}`)
           }
         } finally {
