@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process'
 import { existsSync, openSync, closeSync, renameSync } from 'node:fs'
-import { readFile, readdir } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { LastmileError, UsageError } from '../cli/errors.js'
 import { ExitCode } from '../cli/exit-codes.js'
 import { labFiles, type LabPlan } from './plan.js'
-import { readCmdline } from './procs.js'
+import { otherPids, readCmdline } from './procs.js'
 import type { LabTarget } from './target.js'
 
 /** Marks a lab daemon's command line (`lab down` checks it before signalling a pid). */
@@ -138,21 +138,14 @@ export async function findLabHolding(address: string, exceptLabDir?: string): Pr
   const sep = address.lastIndexOf(':')
   const host = address.slice(0, sep)
   const port = Number(address.slice(sep + 1))
-  let entries: string[]
-  try {
-    entries = await readdir('/proc')
-  } catch {
-    return undefined
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue
-    const argv = await readCmdline(Number(e))
+  for (const pid of await otherPids()) {
+    const argv = await readCmdline(pid)
     const i = argv?.indexOf(DAEMON_MARKER) ?? -1
     const labDir = i >= 0 ? argv?.[i + 1] : undefined
     if (!labDir || (exceptLabDir && path.resolve(labDir) === path.resolve(exceptLabDir))) continue
     try {
       const plan = JSON.parse(await readFile(labFiles(labDir).plan, 'utf8')) as LabPlan
-      if (plan.port === port && plan.stations.some((s) => s.host === host)) return { pid: Number(e), home: path.dirname(path.resolve(labDir)) }
+      if (plan.port === port && plan.stations.some((s) => s.host === host)) return { pid, home: path.dirname(path.resolve(labDir)) }
     } catch {
       // Not readable (another user's lab) or being rewritten: not provably the holder.
     }

@@ -59,6 +59,17 @@ export async function readEnvVar(pid: number, name: string): Promise<string | un
   return undefined
 }
 
+/** Every pid in /proc but this process's (none when /proc cannot be read). */
+export async function otherPids(): Promise<number[]> {
+  let entries: string[]
+  try {
+    entries = await readdir('/proc')
+  } catch {
+    return []
+  }
+  return entries.filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => pid !== process.pid)
+}
+
 /**
  * Pids whose LASTMILE_ROOT matches: `exact` = one station root, otherwise
  * anything under the directory (every station of a lab). Never this process.
@@ -66,16 +77,7 @@ export async function readEnvVar(pid: number, name: string): Promise<string | un
 export async function findStationProcesses(rootOrDir: string, mode: 'exact' | 'under'): Promise<number[]> {
   const dir = rootOrDir.replace(/\/+$/, '')
   const pids: number[] = []
-  let entries: string[]
-  try {
-    entries = await readdir('/proc')
-  } catch {
-    return pids
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue
-    const pid = Number(e)
-    if (pid === process.pid) continue
+  for (const pid of await otherPids()) {
     const root = await readEnvVar(pid, 'LASTMILE_ROOT')
     if (root === undefined) continue
     const r = root.replace(/\/+$/, '')

@@ -245,6 +245,7 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
         await j.append(e)
         opts.reporter.event(e)
       }
+      const recorder = appliedRecorder(home, renderedById)
       opts.onRunStarted?.({ runId, journal: j.file, hardStop: () => (lock ? hardStop(j.file, lock, now) : undefined) })
 
       if (resume) {
@@ -267,7 +268,6 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
         // The preflight's up-to-date stations: one write, one fsync.
         const settled: JournalEventBody[] = [...upToDate.values()].map((o) => ({ type: 'unchanged', wave: 0, station: o.id, configId: o.configId ?? '', ms: o.ms, timings: o.timings }))
         await j.appendMany(settled)
-        const recorder = appliedRecorder(home, renderedById)
         await Promise.all([...upToDate.values()].map((o) => recorder.record({ stationId: o.id, configId: o.configId ?? '', runId, at: new Date(now()).toISOString(), files: [] })))
       }
       opts.reporter.start({ runId, command, waves, stations: planStations })
@@ -290,7 +290,7 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
         ...(resume ? { actions: resume.plan.stations } : {}),
         carried,
         connector,
-        recorder: appliedRecorder(home, renderedById),
+        recorder,
         assessHealth: healthAssessor(stationsById, now),
         journal: append,
         now,

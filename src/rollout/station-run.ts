@@ -44,8 +44,6 @@ export interface StationRunInput {
   signal?: AbortSignal
 }
 
-export { decideChangedFiles } from './verdict.js'
-
 interface Ctx {
   input: StationRunInput
   t0: number

@@ -152,19 +152,11 @@ export class StationClient {
    * for the boot hook) and probe again.
    */
   async probeEnsuringAgent(paths: readonly string[], bundle: AgentBundle): Promise<{ probe: ProbeReply; agent: AgentStatus }> {
-    let first: ProbeReply | undefined
-    try {
-      first = await this.call('probe', [...paths], probeReply, undefined, { checkProtocol: false })
-    } catch (err) {
-      if (!(err instanceof AgentMissingError)) throw err
-    }
-    if (first && compareVersions(first.agent, bundle.version) >= 0) {
-      this.checkProtocol(first.protocol, first.agent)
-      return { probe: first, agent: { action: 'current', version: first.agent } }
-    }
+    const first = await this.probeIfCurrent(paths, bundle.version)
+    if (first.probe) return { probe: first.probe, agent: { action: 'current', version: first.probe.agent } }
     const installed = await this.installAgent(bundle)
     const probe = await this.probe(paths)
-    return { probe, agent: first ? { action: 'upgraded', version: installed.agent, previous: first.agent } : { action: 'installed', version: installed.agent } }
+    return { probe, agent: first.agent !== null ? { action: 'upgraded', version: installed.agent, previous: first.agent } : { action: 'installed', version: installed.agent } }
   }
 
   /** Installs or upgrades the agent when it is missing or older than `bundle`; one exec when current. */

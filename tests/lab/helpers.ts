@@ -6,6 +6,7 @@ import path from 'node:path'
 import ssh2 from 'ssh2'
 import type { Client as SshClient } from 'ssh2'
 import { fingerprint, parseOneKey } from '../../src/lab/keys.js'
+import type { LabPlan, LabPlanStation } from '../../src/lab/plan.js'
 import type { LabStation } from '../../src/lab/target.js'
 
 /* Helpers for the lab's integration tests: plain ssh2 clients, pinned like the transport pins. */
@@ -137,4 +138,25 @@ export async function reachable(st: LabStation, key: string | Buffer): Promise<t
 
 export function networkConfig(mgmt: string, note: string): string {
   return `config interface 'loopback'\n\toption device 'lo'\n\toption proto 'static'\n\toption ipaddr '127.0.0.1'\n\nconfig interface 'mgmt'\n\toption proto 'static'\n\toption ipaddr '${mgmt}'\n# ${note}\n`
+}
+
+/** A lab plan for one in-process StationEndpoint (plain /bin/sh). */
+export const endpointPlan = { maxConnectionsPerStation: 30, maxSessionsPerStation: 8, shell: { name: 'sh', file: '/bin/sh', args: [], busyboxApplets: false } } as unknown as LabPlan
+
+/** One planned station (高基里, fengcheng) with its root at `root` and address `host`. */
+export function plannedStation(root: string, host: string, over: Partial<LabPlanStation> = {}): LabPlanStation {
+  return {
+    id: '441802006001',
+    name: '高基里社区居委会',
+    town: { code: '441802006000', slug: 'fengcheng', name: '凤城街道' },
+    host,
+    root,
+    managementAddress: '10.250.1.1',
+    devices: [],
+    wifi: false,
+    wanType: 'fibre',
+    wanBackup: false,
+    synthetic: false,
+    ...over,
+  }
 }

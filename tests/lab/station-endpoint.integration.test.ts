@@ -7,9 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { StationFaults } from '../../src/lab/faults.js'
 import { loadOrCreateKey } from '../../src/lab/keys.js'
 import { createLabLog } from '../../src/lab/log.js'
-import type { LabPlan, LabPlanStation } from '../../src/lab/plan.js'
+import type { LabPlanStation } from '../../src/lab/plan.js'
 import { StationEndpoint } from '../../src/lab/station-endpoint.js'
-import { eventually } from './helpers.js'
+import { endpointPlan, eventually, plannedStation } from './helpers.js'
 
 /*
  * One StationEndpoint in this process, on a loopback address and a free port:
@@ -19,23 +19,10 @@ import { eventually } from './helpers.js'
 
 let dir: string
 const endpoints: StationEndpoint[] = []
-const plan = { maxConnectionsPerStation: 30, maxSessionsPerStation: 8, shell: { name: 'sh', file: '/bin/sh', args: [], busyboxApplets: false } } as unknown as LabPlan
-const station: () => LabPlanStation = () => ({
-  id: '441802006001',
-  name: '高基里社区居委会',
-  town: { code: '441802006000', slug: 'fengcheng', name: '凤城街道' },
-  host: '127.22.0.1',
-  root: dir,
-  managementAddress: '10.250.1.1',
-  devices: [],
-  wifi: false,
-  wanType: 'fibre',
-  wanBackup: false,
-  synthetic: false,
-})
+const station = (): LabPlanStation => plannedStation(dir, '127.22.0.1')
 
 async function start(faults: StationFaults): Promise<{ e: StationEndpoint; port: number }> {
-  const e = new StationEndpoint(station(), { plan, log: createLabLog(() => undefined), faults: () => faults, authorizedKeys: () => [], hostPath: '/usr/bin:/bin' })
+  const e = new StationEndpoint(station(), { plan: endpointPlan, log: createLabLog(() => undefined), faults: () => faults, authorizedKeys: () => [], hostPath: '/usr/bin:/bin' })
   endpoints.push(e)
   const { port } = await e.listen(0)
   return { e, port }

@@ -3,29 +3,16 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLabLog } from '../../src/lab/log.js'
-import type { LabPlan, LabPlanStation } from '../../src/lab/plan.js'
+import type { LabPlanStation } from '../../src/lab/plan.js'
+import { endpointPlan, plannedStation } from './helpers.js'
 import { configuredSsid, configuredSsids, serverStartDelayMs, StationEndpoint } from '../../src/lab/station-endpoint.js'
 import type { StationFaults } from '../../src/lab/faults.js'
 
 let dir: string
-const station = (over: Partial<LabPlanStation>): LabPlanStation => ({
-  id: '441802006001',
-  name: '高基里社区居委会',
-  town: { code: '441802006000', slug: 'fengcheng', name: '凤城街道' },
-  host: '127.21.0.1',
-  root: dir,
-  managementAddress: '10.250.1.1',
-  devices: [],
-  wifi: false,
-  wanType: 'fibre',
-  wanBackup: false,
-  synthetic: false,
-  ...over,
-})
-const plan = { maxConnectionsPerStation: 30, maxSessionsPerStation: 8, shell: { name: 'sh', file: '/bin/sh', args: [], busyboxApplets: false } } as unknown as LabPlan
+const station = (over: Partial<LabPlanStation>): LabPlanStation => plannedStation(dir, '127.21.0.1', over)
 
 function endpoint(st: LabPlanStation, random = () => 0.5): StationEndpoint {
-  return new StationEndpoint(st, { plan, log: createLabLog(() => undefined), faults: () => ({}), authorizedKeys: () => [], hostPath: '/usr/bin:/bin', random })
+  return new StationEndpoint(st, { plan: endpointPlan, log: createLabLog(() => undefined), faults: () => ({}), authorizedKeys: () => [], hostPath: '/usr/bin:/bin', random })
 }
 
 beforeAll(async () => {
