@@ -57,5 +57,6 @@ export function displayOutputs(r: InfraOutputsResult): string {
 export function displayRender(r: InfraRenderResult): string {
   const table = formatTable(['file', 'objects', 'sha256'], r.files.map((f) => [f.file, f.objects, f.sha256.slice(0, 12)]), { align: ['left', 'right', 'left'] })
   const removed = r.removed.length > 0 ? `\nremoved (no longer in the inventory): ${r.removed.join(', ')}` : ''
-  return `rendered ${r.objects} objects of stack ${r.stack} to ${r.out}\n${table}${removed}\nApply with \`kubectl apply -f ${r.out}\` or commit the folder for GitOps.`
+  const what = r.unchanged ? `${r.out} is up to date: the same inputs rendered these ${r.objects} objects of stack ${r.stack} (nothing written)` : `rendered ${r.objects} objects of stack ${r.stack} to ${r.out}`
+  return `${what}\n${table}${removed}\nApply with \`kubectl apply -f ${r.out}\` or commit the folder for GitOps.`
 }

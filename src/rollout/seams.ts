@@ -3,6 +3,9 @@ import type { Inventory } from '../inventory/model.js'
 import path from 'node:path'
 import { readLabTarget, type LabTarget } from '../lab/target.js'
 import type { JournalEvent } from './journal.js'
+import type * as LabServiceModule from '../lab/service.js'
+
+type LabService = typeof LabServiceModule
 
 /**
  * The parts of a run other engineers own: the cloud step (may not exist in
@@ -38,7 +41,7 @@ export async function defaultCloudStep(): Promise<CloudStep> {
     if (o.lab) {
       const { infraRender } = await import('../cloud/infra-render.js')
       const r = await infraRender({ stack, inventory: o.inventory, env: o.env, out: outDir })
-      return { outputs: r.outputs, mode: 'rendered', notice: `lab: the cloud side is not provisioned; its ${r.objects} Kubernetes objects were rendered to ${r.out} for review` }
+      return { outputs: r.outputs, mode: 'rendered', notice: `lab: the cloud side is not provisioned; its ${r.objects} Kubernetes objects ${r.unchanged ? 'in' : 'were rendered to'} ${r.out} for review${r.unchanged ? ' are up to date' : ''}` }
     }
     const { cloudStep } = await import('../cloud/cloud-step.js')
     const r = await cloudStep({ stack, inventory: o.inventory, yes: o.yes ?? false, env: o.env, outDir })
@@ -53,16 +56,19 @@ export interface LabControl {
   stop(opts: { home: string; env: NodeJS.ProcessEnv }): Promise<void>
 }
 
-/** The lab engineer's startLab/stopLab (src/lab/service.ts). */
+/**
+ * The lab engineer's startLab/stopLab (src/lab/service.ts), imported only when a lab is started
+ * or stopped: a run against a lab that is already up never needs them.
+ */
 export async function defaultLabControl(): Promise<LabControl> {
-  const { startLab, stopLab } = await import('../lab/service.js')
+  const lab = (): Promise<LabService> => import('../lab/service.js')
   return {
     start: async (o) => {
-      await startLab({ home: o.home, inventoryDir: o.inventoryDir, env: o.env })
+      await (await lab()).startLab({ home: o.home, inventoryDir: o.inventoryDir, env: o.env })
       return readLabTarget(o.home)
     },
     stop: async (o) => {
-      await stopLab({ home: o.home })
+      await (await lab()).stopLab({ home: o.home })
     },
   }
 }

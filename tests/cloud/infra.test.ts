@@ -71,7 +71,7 @@ describe('without the Pulumi CLI', () => {
     const r = await cloudStep({ stack: 'lab', inventory: inv, yes: true, env })
     expect(r.mode).toBe('rendered')
     expect(r.renderedTo).toBe(path.join(env.LASTMILE_HOME ?? '', 'cloud', 'lab'))
-    expect((await readdir(r.renderedTo ?? '')).sort()).toEqual(['system.yaml', 'town-feilaixia.yaml', 'town-fengcheng.yaml'])
+    expect((await readdir(r.renderedTo ?? '')).sort()).toEqual(['.lastmile-render-stamp', 'system.yaml', 'town-feilaixia.yaml', 'town-fengcheng.yaml'])
     expect(r.outputs.source).toBe('inventory')
     expect(r.notice).toMatch(/Pulumi CLI is not installed.*kubectl apply -f/)
   })

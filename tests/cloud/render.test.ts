@@ -7,6 +7,7 @@ import { defaultCloudConfig } from '../../src/cloud/config.js'
 import { desiredState, validateDesired, type K8sObject } from '../../src/cloud/desired/index.js'
 import { infraRender } from '../../src/cloud/infra-render.js'
 import { renderFiles } from '../../src/cloud/render.js'
+import { STAMP_FILE } from '../../src/cloud/render-stamp.js'
 import { readStackFile } from '../../src/cloud/stack-config.js'
 import { InvalidInputError, UsageError } from '../../src/cli/errors.js'
 import { INVENTORIES, MINI, labSecretValues, load, secretRefs } from './helpers.js'
@@ -18,7 +19,7 @@ describe.each(INVENTORIES)('rendering $name', ({ dir }) => {
     const inv = await load(dir)
     const out = await tmp()
     const r = await infraRender({ stack: 'prod', inventory: inv, out })
-    expect((await readdir(out)).sort()).toEqual(['system.yaml', ...inv.towns.map((t) => `town-${t.slug}.yaml`)].sort())
+    expect((await readdir(out)).sort()).toEqual([STAMP_FILE, 'system.yaml', ...inv.towns.map((t) => `town-${t.slug}.yaml`)].sort())
 
     const all: K8sObject[] = []
     for (const f of r.files) {
@@ -48,7 +49,7 @@ describe.each(INVENTORIES)('rendering $name', ({ dir }) => {
     for (const stack of ['prod', 'lab']) {
       const out = await tmp()
       await infraRender({ stack, inventory: inv, out })
-      for (const file of await readdir(out)) {
+      for (const file of (await readdir(out)).filter((f) => f !== STAMP_FILE)) {
         const text = await readFile(path.join(out, file), 'utf8')
         for (const v of values) expect(text.includes(v), `${stack}/${file} contains a lab secret value`).toBe(false)
         for (const doc of parseAllDocuments(text).map((d) => d.toJS() as K8sObject)) {
@@ -82,7 +83,7 @@ describe('infra render', () => {
     await writeFile(path.join(out, 'README.md'), 'kept\n')
     const r = await infraRender({ stack: 'lab', inventoryDir: MINI, out })
     expect(r.removed).toEqual(['town-gone.yaml'])
-    expect((await readdir(out)).sort()).toEqual(['README.md', 'system.yaml', 'town-feilaixia.yaml', 'town-fengcheng.yaml'])
+    expect((await readdir(out)).sort()).toEqual([STAMP_FILE, 'README.md', 'system.yaml', 'town-feilaixia.yaml', 'town-fengcheng.yaml'].sort())
   })
 
   it('never deletes or overwrites a file it did not write, even when its name looks like one of its own (exit 2, nothing written)', async () => {
