@@ -1,16 +1,23 @@
 import { readFile, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
+import { isMap, isScalar, isSeq, type Document } from 'yaml'
 import type { z } from 'zod'
 import { InvalidInputError, type InputProblem } from '../cli/errors.js'
 import { districtFile, operatorsFile, townFile, type DistrictSpec, type Operator, type TownFile } from './schema.js'
 import { PositionIndex } from './positions.js'
+import type { ParsedYaml, YamlParseCache } from './parse-cache.js'
+import { parseInventoryYaml } from './yaml-text.js'
 import type { Inventory, Station, Town } from './model.js'
 
 /** Inventory files are small; anything bigger is a mistake or an attack. */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024
 /** Enough for legitimate anchors; a billion-laughs file needs far more. */
 export const MAX_ALIAS_COUNT = 100
+
+export interface LoadOptions {
+  /** Parsed files by content (the rollout's `<home>/cache/`): an unchanged file is not parsed again. */
+  cache?: YamlParseCache
+}
 
 export interface LoadResult {
   inventory?: Inventory
@@ -22,7 +29,7 @@ export interface LoadResult {
  * (not just the first) with its file:line:col. Cross-field checks are separate
  * (cross-checks.ts) and run on the result.
  */
-export async function loadInventory(dir: string): Promise<LoadResult> {
+export async function loadInventory(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const problems: InputProblem[] = []
   const positions = new PositionIndex()
 
@@ -48,21 +55,23 @@ export async function loadInventory(dir: string): Promise<LoadResult> {
     problems.push({ severity: 'error', message: `no towns/ folder in ${dir}: each town's stations live in towns/<town>.yaml` })
   }
 
-  const district = await parseFile(districtPath, districtFile, positions, problems)
-  const operators = await parseFile(operatorsPath, operatorsFile, positions, problems)
+  const district = await parseFile(districtPath, districtFile, positions, problems, opts.cache)
+  const operators = await parseFile(operatorsPath, operatorsFile, positions, problems, opts.cache)
   const townFiles: Array<{ file: string; data: TownFile }> = []
   for (const file of townPaths) {
-    const data = await parseFile(file, townFile, positions, problems)
+    const data = await parseFile(file, townFile, positions, problems, opts.cache)
     if (data) townFiles.push({ file, data })
   }
+  // A cache that cannot be written costs the next load its speed, not this load its result.
+  await opts.cache?.flush().catch(() => undefined)
 
   if (!district || !operators || problems.some((p) => p.severity === 'error')) return { problems }
   return { inventory: assemble(dir, district.district, operators.operators, townFiles, positions), problems }
 }
 
 /** Like loadInventory, but throws InvalidInputError (exit 3) with every problem. */
-export async function loadInventoryOrThrow(dir: string): Promise<{ inventory: Inventory; warnings: InputProblem[] }> {
-  const { inventory, problems } = await loadInventory(dir)
+export async function loadInventoryOrThrow(dir: string, opts: LoadOptions = {}): Promise<{ inventory: Inventory; warnings: InputProblem[] }> {
+  const { inventory, problems } = await loadInventory(dir, opts)
   const errors = problems.filter((p) => p.severity === 'error')
   if (!inventory || errors.length > 0) {
     throw new InvalidInputError(`the inventory in ${dir} has ${errors.length} error${errors.length === 1 ? '' : 's'}`, problems, 'Fix each file:line above, then run `lastmile inventory validate`.')
@@ -91,23 +100,19 @@ function assemble(dir: string, district: DistrictSpec, operators: Operator[], to
   }
 }
 
-async function parseFile<S extends z.ZodType>(file: string, schema: S, positions: PositionIndex, problems: InputProblem[]): Promise<z.output<S> | undefined> {
-  const doc = await readYaml(file, positions, problems)
-  if (!doc) return undefined
-  let data: unknown
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
-  } catch (err) {
-    problems.push({ severity: 'error', position: { file, line: 1, col: 1 }, message: `${(err as Error).message} (aliases are limited to ${MAX_ALIAS_COUNT} expansions to stop alias bombs)` })
-    return undefined
-  }
-  const parsed = schema.safeParse(data)
+async function parseFile<S extends z.ZodType>(file: string, schema: S, positions: PositionIndex, problems: InputProblem[], cache: YamlParseCache | undefined): Promise<z.output<S> | undefined> {
+  const read = await readYaml(file, positions, problems, cache)
+  if (!read) return undefined
+  const parsed = schema.safeParse(read.data)
   if (parsed.success) return parsed.data
+  const doc = positions.document(file)
+  if (!doc) throw new Error(`bug: no YAML document for ${file}`)
   for (const issue of parsed.error.issues) problems.push(issueToProblem(file, issue, doc, positions))
   return undefined
 }
 
-async function readYaml(file: string, positions: PositionIndex, problems: InputProblem[]): Promise<Document | undefined> {
+/** The file's data, from the cache or parsed (then cached when it had no error); undefined after an error. */
+async function readYaml(file: string, positions: PositionIndex, problems: InputProblem[], cache: YamlParseCache | undefined): Promise<{ data: unknown } | undefined> {
   let bytes: Buffer
   try {
     const st = await stat(file)
@@ -135,9 +140,16 @@ async function readYaml(file: string, positions: PositionIndex, problems: InputP
     problems.push({ severity: 'error', position: { file, line, col: 1 }, message: 'file is not valid UTF-8 (save it as UTF-8; GBK/GB2312 editors are a common cause)' })
     return undefined
   }
-  const lc = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true, customTags: [] })
+  const key = cache?.key(bytes)
+  const hit = key === undefined ? undefined : cache?.get(key)
+  if (hit) {
+    positions.addText(file, text)
+    for (const w of hit.warnings) problems.push({ severity: 'warning', position: { file, line: w.line, col: w.col }, message: w.message })
+    return { data: hit.data }
+  }
+  const { doc, lc } = parseInventoryYaml(text)
   positions.add(file, doc, lc)
+  const warnings: ParsedYaml['warnings'] = []
   for (const e of doc.errors) {
     const pos = lc.linePos(e.pos[0])
     problems.push({ severity: 'error', position: { file, line: pos.line, col: pos.col }, message: yamlMessage(e.code, e.message) })
@@ -146,9 +158,28 @@ async function readYaml(file: string, positions: PositionIndex, problems: InputP
     const pos = lc.linePos(w.pos[0])
     // Unknown tags (e.g. !!js/function) would otherwise load as plain strings: refuse them.
     const severity = w.code === 'TAG_RESOLVE_FAILED' ? 'error' : 'warning'
-    problems.push({ severity, position: { file, line: pos.line, col: pos.col }, message: w.message.split('\n')[0] ?? w.message })
+    const message = w.message.split('\n')[0] ?? w.message
+    problems.push({ severity, position: { file, line: pos.line, col: pos.col }, message })
+    warnings.push({ line: pos.line, col: pos.col, message })
   }
-  return doc.errors.length > 0 || doc.warnings.some((w) => w.code === 'TAG_RESOLVE_FAILED') ? undefined : doc
+  if (doc.errors.length > 0 || doc.warnings.some((w) => w.code === 'TAG_RESOLVE_FAILED')) return undefined
+  let data: unknown
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (err) {
+    problems.push({ severity: 'error', position: { file, line: 1, col: 1 }, message: `${(err as Error).message} (aliases are limited to ${MAX_ALIAS_COUNT} expansions to stop alias bombs)` })
+    return undefined
+  }
+  // JSON keeps everything the core schema yields except .inf, .nan and -0: such a file is not cached.
+  if (key !== undefined && survivesJson(data)) cache?.set(key, { data, warnings })
+  return { data }
+}
+
+function survivesJson(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0)
+  if (Array.isArray(v)) return v.every(survivesJson)
+  if (v && typeof v === 'object') return Object.values(v).every(survivesJson)
+  return v === null || typeof v === 'string' || typeof v === 'boolean'
 }
 
 function yamlMessage(code: string, message: string): string {

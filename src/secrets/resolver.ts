@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { Decrypter } from 'age-encryption'
 import { Secret } from './secret.js'
 
 /** One place secret values may come from. Returns undefined when it does not know the ref. */
@@ -43,6 +42,8 @@ export function ageFileSource(file: string, identityFile: string): SecretSource 
     } catch {
       throw new Error(`cannot read the age identity ${identityFile} needed to decrypt ${file}; set LASTMILE_AGE_IDENTITY to your key file`)
     }
+    // Loaded only when there is a secrets.age to open (50 modules of post-quantum crypto).
+    const { Decrypter } = await import('age-encryption')
     const d = new Decrypter()
     d.addIdentity(identity)
     const text = await d.decrypt(new Uint8Array(cipher), 'text')

@@ -17,4 +17,6 @@ export const statePaths = {
   cloud: (home: string) => path.join(home, 'cloud'),
   pulumi: (home: string) => path.join(home, 'pulumi'),
   locks: (home: string) => path.join(home, 'locks'),
+  /** Derived data that can be deleted at any time (parsed inventory files). */
+  cache: (home: string) => path.join(home, 'cache'),
 }

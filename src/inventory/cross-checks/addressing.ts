@@ -11,7 +11,8 @@ interface Placed {
   order: number
   label: string
   report: (severity: 'error' | 'warning', rule: string, message: string) => void
-  where: string
+  /** file:line, worked out only for a message (a position needs the file's YAML parsed) */
+  where: () => string
 }
 
 /**
@@ -29,7 +30,7 @@ export function checkAddressing(f: Findings): void {
   const cloud = parseCidr(d.cloud.subnet)
   const districtSubnet = (field: FieldPath, s: Subnet, label: string): void => {
     if (!isNetworkAddress(s)) f.district(field, 'error', 'addressing.host-bits', `${s.text} has host bits set; write the network address ${networkText(s)}`)
-    placed.push({ subnet: s, order: order++, label, where: f.at(f.districtFile, ['district', ...field]), report: (sev, rule, msg) => f.district(field, sev, rule, msg) })
+    placed.push({ subnet: s, order: order++, label, where: () => f.at(f.districtFile, ['district', ...field]), report: (sev, rule, msg) => f.district(field, sev, rule, msg) })
   }
   districtSubnet(['hub', 'tunnelSubnet'], tunnel, 'district.hub.tunnelSubnet')
   districtSubnet(['cloud', 'subnet'], cloud, 'district.cloud.subnet')
@@ -37,7 +38,7 @@ export function checkAddressing(f: Findings): void {
   const hub = parseIpv4(d.hub.address)
   if (!contains(tunnel, hub)) f.district(['hub', 'address'], 'error', 'addressing.hub-outside-tunnel', `hub address ${d.hub.address} is outside the tunnel subnet ${d.hub.tunnelSubnet}; stations could not route to it`)
 
-  const mgmtOwners = new Map<number, { label: string }>([[hub, { label: `the hub (district.hub.address)` }]])
+  const mgmtOwners = new Map<number, { label: () => string }>([[hub, { label: () => `the hub (district.hub.address)` }]])
   for (const s of inv.stations) {
     for (const purpose of PURPOSES) {
       const vlan = s.lan[purpose]
@@ -45,7 +46,7 @@ export function checkAddressing(f: Findings): void {
       const field = ['lan', purpose, 'subnet']
       const subnet = parseCidr(vlan.subnet)
       if (!isNetworkAddress(subnet)) f.station(s, field, 'error', 'addressing.host-bits', `${vlan.subnet} has host bits set; write the network address ${networkText(subnet)}`)
-      placed.push({ subnet, order: order++, label: `lan.${purpose} of station ${s.id}`, where: f.where(s, field), report: (sev, rule, msg) => f.station(s, field, sev, rule, msg) })
+      placed.push({ subnet, order: order++, label: `lan.${purpose} of station ${s.id}`, where: () => f.where(s, field), report: (sev, rule, msg) => f.station(s, field, sev, rule, msg) })
     }
     checkVlans(f, s)
 
@@ -54,12 +55,12 @@ export function checkAddressing(f: Findings): void {
       f.station(s, ['management', 'address'], 'error', 'addressing.management-outside-tunnel', `management address ${s.management.address} is outside the tunnel subnet ${d.hub.tunnelSubnet}: the controller reaches stations only through the tunnel; use an address in ${d.hub.tunnelSubnet} (plan: 10.250.<town>.<station>)`)
     }
     const owner = mgmtOwners.get(addr)
-    if (owner) f.station(s, ['management', 'address'], 'error', 'addressing.duplicate-management', `management address ${s.management.address} is already used by ${owner.label}; every station needs its own (plan: 10.250.<town>.<station>)`)
-    else mgmtOwners.set(addr, { label: `station ${s.id} (${f.where(s, ['management', 'address'])})` })
+    if (owner) f.station(s, ['management', 'address'], 'error', 'addressing.duplicate-management', `management address ${s.management.address} is already used by ${owner.label()}; every station needs its own (plan: 10.250.<town>.<station>)`)
+    else mgmtOwners.set(addr, { label: () => `station ${s.id} (${f.where(s, ['management', 'address'])})` })
   }
 
   for (const [earlier, later] of overlappingPairs(placed)) {
-    later.report('error', 'addressing.overlap', `${later.subnet.text} (${later.label}) overlaps ${earlier.subnet.text} (${earlier.label}, ${earlier.where}); give each VLAN its own block (plan: 10.<20+town>.<station>.0/24 per station) and keep the tunnel ${d.hub.tunnelSubnet} and cloud ${d.cloud.subnet} apart`)
+    later.report('error', 'addressing.overlap', `${later.subnet.text} (${later.label}) overlaps ${earlier.subnet.text} (${earlier.label}, ${earlier.where()}); give each VLAN its own block (plan: 10.<20+town>.<station>.0/24 per station) and keep the tunnel ${d.hub.tunnelSubnet} and cloud ${d.cloud.subnet} apart`)
   }
 
   for (const [field, text] of [[['cloud', 'portal', 'address'], d.cloud.portal.address], [['cloud', 'monitoring', 'address'], d.cloud.monitoring.address]] as const) {

@@ -90,15 +90,16 @@ export async function requireSecrets(inv: Inventory, stations: readonly Station[
     const entry: Partial<StationSecrets> = { stationId: s.id, byRef }
     for (const r of stationSecretRefs(s)) {
       const full = ['stations', s.source.index, ...r.path]
-      const base = { severity: 'error' as const, station: s.id, field: formatFieldPath(full), position: inv.positions.locate(s.source.file, full) }
+      // The position only for a problem: locating needs the file's YAML parsed.
+      const base = (): InputProblem => ({ severity: 'error', station: s.id, field: formatFieldPath(full), position: inv.positions.locate(s.source.file, full), message: '' })
       const o = await lookup(resolver, r.ref)
       if (!('secret' in o)) {
-        problems.push({ ...base, message: 'failed' in o ? `${missingMessage(inv, r)} (reading secrets failed: ${o.failed})` : missingMessage(inv, r) })
+        problems.push({ ...base(), message: 'failed' in o ? `${missingMessage(inv, r)} (reading secrets failed: ${o.failed})` : missingMessage(inv, r) })
         continue
       }
       const bad = secretValueProblem(r.kind, o.secret.reveal())
       if (bad) {
-        problems.push({ ...base, message: `${bad} (secret ${r.ref})` })
+        problems.push({ ...base(), message: `${bad} (secret ${r.ref})` })
         continue
       }
       byRef.set(r.ref, o.secret)
