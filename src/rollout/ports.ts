@@ -99,7 +99,11 @@ export interface ClassifiedError {
 
 /** Records the last confirmed config of a station (src/state/applied-store.ts). */
 export interface AppliedRecorder {
-  record(entry: { stationId: string; configId: string; runId: string; at: string; files: Array<{ path: string; sha256: string }> }): Promise<void>
+  /**
+   * `unchanged`: the station already ran this config. A record of the same config is then kept
+   * as it is (its appliedAt stays the time it was applied; a no-change rerun writes nothing).
+   */
+  record(entry: { stationId: string; configId: string; runId: string; at: string; files: Array<{ path: string; sha256: string }>; unchanged?: boolean }): Promise<void>
 }
 
 /** Critical findings of an agent health answer (empty = fine). */

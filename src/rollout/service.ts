@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, unlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
+import path from 'node:path'
 import { InvalidInputError, LastmileError, UsageError } from '../cli/errors.js'
 import { ExitCode } from '../cli/exit-codes.js'
 import { crossCheck } from '../inventory/cross-checks.js'
@@ -10,7 +11,8 @@ import { selectStations } from '../inventory/select.js'
 import { readLabTarget, type LabTarget } from '../lab/target.js'
 import { renderAll } from '../render/render-all.js'
 import { loadFingerprintKey } from '../state/fingerprint-key.js'
-import { lastmileHome } from '../state/paths.js'
+import { lastmileHome, statePaths } from '../state/paths.js'
+import { openYamlParseCache } from '../inventory/parse-cache.js'
 import type { SshIdentity } from '../ssh/session.js'
 import type { SshTarget } from '../ssh/targets.js'
 import { executeWaves, type ExecutorResult } from './executor.js'
@@ -163,9 +165,13 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
 
   try {
     const inventoryDir = started?.inventory ?? (labTarget && !opts.inventoryExplicit ? labTarget.inventory : opts.inventoryDir)
-    const { inventory, warnings } = await loadInventoryOrThrow(inventoryDir)
+    const cache = await openYamlParseCache(path.join(statePaths.cache(home), 'inventory-yaml.json'))
+    const { inventory, warnings } = await loadInventoryOrThrow(inventoryDir, { cache })
     for (const w of warnings) opts.warn?.(w.message)
-    const problems = await crossCheck(inventory, { env })
+    // Secrets are resolved and checked once, by the render (with the lab's practice values under
+    // --lab), which fails with every missing or unusable one; checking them here too would resolve
+    // each twice and turn every unset one into a warning nobody sees.
+    const problems = await crossCheck(inventory, { env, secrets: false })
     const errors = problems.filter((p) => p.severity === 'error')
     if (errors.length > 0) throw new InvalidInputError(`the inventory in ${inventoryDir} has ${errors.length} error${errors.length === 1 ? '' : 's'}`, problems, 'Fix each file:line above, then run `lastmile inventory validate`; nothing was pushed.')
 
@@ -268,7 +274,7 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
         // The preflight's up-to-date stations: one write, one fsync.
         const settled: JournalEventBody[] = [...upToDate.values()].map((o) => ({ type: 'unchanged', wave: 0, station: o.id, configId: o.configId ?? '', ms: o.ms, timings: o.timings }))
         await j.appendMany(settled)
-        await Promise.all([...upToDate.values()].map((o) => recorder.record({ stationId: o.id, configId: o.configId ?? '', runId, at: new Date(now()).toISOString(), files: [] })))
+        await Promise.all([...upToDate.values()].map((o) => recorder.record({ stationId: o.id, configId: o.configId ?? '', runId, at: new Date(now()).toISOString(), files: [], unchanged: true })))
       }
       opts.reporter.start({ runId, command, waves, stations: planStations })
       if (looked) opts.reporter.note(preflightSummary(looked, upToDate.size, now() - tLook))

@@ -237,6 +237,7 @@ async function recordAndFinish(ctx: Ctx, s: AgentSession, state: 'confirmed' | '
     runId: input.runId,
     at: new Date(input.now()).toISOString(),
     files: configId === input.desired.configId ? input.desired.files.map((f) => ({ path: f.path, sha256: f.sha256 })) : [],
+    ...(state === 'unchanged' ? { unchanged: true } : {}),
   })
   let healthCritical: string[] | undefined
   if (state === 'confirmed' && input.assessHealth) {

@@ -5,7 +5,7 @@ import { connect, type ConnectOptions, type SshIdentity } from '../ssh/session.j
 import type { SshTarget } from '../ssh/targets.js'
 import { loadAgentBundle, type AgentBundle } from '../station/agent-bundle.js'
 import { StationClient } from '../station/client.js'
-import { appliedRecordFrom, writeApplied } from '../state/applied-store.js'
+import { appliedRecordFrom, readApplied, writeApplied } from '../state/applied-store.js'
 import { parseAgentHealth } from '../health/agent-health.js'
 import { evaluate } from '../health/evaluate.js'
 import type { AgentSession, AppliedRecorder, DesiredConfig, HealthAssessor, StationConnector } from './ports.js'
@@ -99,6 +99,11 @@ export function appliedRecorder(home: string, rendered: ReadonlyMap<string, Rend
     record: async (e) => {
       const r = rendered.get(e.stationId)
       if (!r || r.configId !== e.configId) return
+      if (e.unchanged) {
+        // An unreadable record is replaced, as a missing one is written.
+        const existing = await readApplied(home, e.stationId).catch(() => undefined)
+        if (existing?.configId === r.configId) return
+      }
       await writeApplied(home, appliedRecordFrom(r, e.at))
     },
   }
