@@ -6,6 +6,7 @@ import { LastmileError } from '../cli/errors.js'
 import { CommandTimeoutError, IdentityError, ProtocolError, SshError, UnreachableError } from './errors.js'
 import { fingerprintOfBlob, keyTypeOfBlob } from './fingerprint.js'
 import { buildCommand } from './quote.js'
+import { signOnFirstRequest } from './sign-first.js'
 import { defaultRetryPolicy, withRetries, type RetryPolicy } from './retry.js'
 import { expectedFingerprints, type SshTarget } from './targets.js'
 
@@ -420,6 +421,7 @@ function connectOnce(target: SshTarget, opts: ConnectOptions, _attempt: number):
     }
     try {
       client.connect(config)
+      signOnFirstRequest(client)
     } catch (err) {
       // ssh2 throws synchronously for a key it cannot parse (e.g. encrypted without passphrase).
       fail(new IdentityError(`the SSH key could not be used: ${(err as Error).message}`, 'Check the key file (LASTMILE_SSH_KEY or ~/.config/lastmile/operator.yaml); for an encrypted key set LASTMILE_SSH_PASSPHRASE or load it into ssh-agent.'))

@@ -221,6 +221,27 @@ describe('failures and retries', () => {
     })
   })
 
+  it('signs in the first authentication request: one request per login, not a check and then a signature', async () => {
+    await withServer({}, async (server) => {
+      await withSession(target(server, { expectedHostKey: server.hostKey.fingerprint }), options(server), async (s) => {
+        expect((await s.exec('echo in')).stdout).toBe('in\n')
+      })
+      expect(server.keyAuths).toEqual([{ signed: true, algo: 'ssh-ed25519' }])
+    })
+  })
+
+  it('an RSA key signs at once too, with the SHA-2 algorithm the server offers', async () => {
+    const rsa = generateKey('rsa', 'operator')
+    await withServer({ authorizedKeys: [rsa.public] }, async (server) => {
+      await withSession(target(server, { expectedHostKey: server.hostKey.fingerprint }), options(server, { identity: { privateKey: rsa.private } }), async (s) => {
+        expect((await s.exec('echo in')).exitCode).toBe(0)
+      })
+      expect(server.keyAuths).toHaveLength(1)
+      expect(server.keyAuths[0]).toMatchObject({ signed: true, algo: 'ssh-rsa' })
+      expect(server.keyAuths[0]?.hash).toMatch(/^sha(256|512)$/)
+    })
+  })
+
   it('never re-runs a command: a failing exec is returned once', async () => {
     await withServer({}, async (server) => {
       await withSession(target(server, { expectedHostKey: server.hostKey.fingerprint }), options(server, { retry: { attempts: 5, baseMs: 1, maxMs: 1 } }), async (s) => {

@@ -63,6 +63,8 @@ export interface TestServer {
   connections: number
   /** authentication attempts with a key (signed or not) */
   keyAuthAttempts: number
+  /** each key authentication request: did it carry a signature (or only ask whether the key would do) */
+  keyAuths: Array<{ signed: boolean; algo: string; hash?: string }>
   close(): Promise<void>
 }
 
@@ -113,7 +115,7 @@ export async function startServer(opts: TestServerOptions = {}): Promise<TestSer
     return Array.isArray(k) ? (k[0] as ParsedKey) : k
   })
   const execHandler = opts.exec ?? shellExec
-  const state = { commands: [] as string[], connections: 0, keyAuthAttempts: 0 }
+  const state = { commands: [] as string[], connections: 0, keyAuthAttempts: 0, keyAuths: [] as Array<{ signed: boolean; algo: string; hash?: string }> }
   const clients = new Set<Connection>()
 
   const server = new Server({ hostKeys: [hostKey.private] }, (client: Connection) => {
@@ -126,6 +128,7 @@ export async function startServer(opts: TestServerOptions = {}): Promise<TestSer
       user = ctx.username
       if (ctx.method !== 'publickey') return ctx.reject(['publickey'])
       state.keyAuthAttempts++
+      state.keyAuths.push({ signed: Boolean(ctx.signature), algo: ctx.key.algo, ...(ctx.hashAlgo ? { hash: ctx.hashAlgo } : {}) })
       const key = allowed.find((k) => k.getPublicSSH().equals(ctx.key.data))
       if (!key) return ctx.reject(['publickey'])
       if (ctx.signature && ctx.blob && key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey'])
@@ -160,6 +163,9 @@ export async function startServer(opts: TestServerOptions = {}): Promise<TestSer
     },
     get keyAuthAttempts() {
       return state.keyAuthAttempts
+    },
+    get keyAuths() {
+      return state.keyAuths
     },
     close: async () => {
       for (const c of clients) c.end()
