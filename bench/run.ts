@@ -808,6 +808,9 @@ async function preflight(args: Args): Promise<void> {
   if (!args.labScale && !existsSync('/usr/sbin/sshd')) problems.push('sshd is missing: apt-get install -y openssh-server')
   if (args.tools.some((t) => t.startsWith('ansible')) && (await exec('ansible-playbook', ['--version'])).notFound) problems.push('ansible-playbook is missing: apt-get install -y ansible-core')
   if (args.tools.some((t) => toolKind(t).kind === 'lastmile') && !existsSync(path.join(repo, 'dist', 'commands', 'push.js')) && args.cli === path.join(repo, 'bin', 'run.js')) problems.push('dist/ is not built: npm run build')
+  // Without its manifest oclif imports every command module on every run (about 1 s and 1 s of
+  // CPU here): the figures would measure that, not the command. `npm run build` writes it.
+  if (args.tools.some((t) => toolKind(t).kind === 'lastmile') && args.cli === path.join(repo, 'bin', 'run.js') && !existsSync(path.join(repo, 'oclif.manifest.json'))) problems.push('oclif.manifest.json is missing (every run would import all commands): npm run build')
   if (problems.length) throw new Error(problems.join('; '))
   if (!cpuacctAvailable()) log('warning: no usable cgroup (v1 cpuacct or v2): CPU figures will be missing, timings and identity checks still work')
 }
