@@ -50,13 +50,18 @@ describe('lastmile infra without the Pulumi CLI', () => {
     expect(env.error.hint).toContain('get.pulumi.com')
   })
 
-  it('infra render works: system.yaml and one file per town', async () => {
+  it('infra render works: system.yaml and one file per town; the same render again writes nothing and says so', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'lastmile-render-'))
     const r = await lastmileWithoutPulumi(['infra', 'render', '--stack', 'lab', '--inventory', mini, '--out', out, '--json'])
     expect(r.code).toBe(0)
-    const env = JSON.parse(r.stdout) as { result: { objects: number; files: Array<{ file: string }> } }
+    const env = JSON.parse(r.stdout) as { result: { objects: number; files: Array<{ file: string }>; unchanged?: boolean } }
     expect(env.result.files.map((f) => f.file)).toEqual(['system.yaml', 'town-feilaixia.yaml', 'town-fengcheng.yaml'])
-    expect((await readdir(out)).sort()).toEqual(['system.yaml', 'town-feilaixia.yaml', 'town-fengcheng.yaml'])
+    expect(env.result.unchanged).toBeUndefined()
+    expect((await readdir(out)).sort()).toEqual(['.lastmile-render-stamp', 'system.yaml', 'town-feilaixia.yaml', 'town-fengcheng.yaml'])
+    const again = await lastmileWithoutPulumi(['infra', 'render', '--stack', 'lab', '--inventory', mini, '--out', out])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('is up to date')
+    expect(again.stdout).toContain('nothing written')
   })
 
   it('infra outputs falls back to the inventory with a warning (exit 0)', async () => {
