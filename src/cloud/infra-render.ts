@@ -59,7 +59,8 @@ export async function infraRender(o: InfraRenderOptions): Promise<InfraRenderRes
   await mkdir(out, { recursive: true })
   const files = renderFiles(state)
   const keep = new Set(files.map((f) => f.file))
-  const existing = (await readdir(out)).filter((name) => RENDERED.test(name)).sort()
+  // The rendered files the folder held before (read once, above; mkdir adds none).
+  const existing = [...(present ?? [])].sort()
   // Only files an earlier render wrote are replaced or deleted: a hand-written town-x.yaml or
   // system.yaml in the folder is someone's work. Checked before anything is written.
   const foreign: string[] = []

@@ -68,7 +68,8 @@ export async function currentStamp(out: string, key: string, names: readonly str
   }
   if (stamp.key !== key) return undefined
   const recorded = stamp.files.map((f) => f.file).sort()
-  if (recorded.length !== names.length || recorded.some((n, i) => n !== [...names].sort()[i])) return undefined
+  const found = [...names].sort()
+  if (recorded.length !== found.length || recorded.some((n, i) => n !== found[i])) return undefined
   for (const f of stamp.files) {
     const bytes = await readFile(path.join(out, f.file)).catch(() => undefined)
     if (!bytes || createHash('sha256').update(bytes).digest('hex') !== f.sha256) return undefined

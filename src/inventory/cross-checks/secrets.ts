@@ -91,15 +91,15 @@ export async function requireSecrets(inv: Inventory, stations: readonly Station[
     for (const r of stationSecretRefs(s)) {
       const full = ['stations', s.source.index, ...r.path]
       // The position only for a problem: locating needs the file's YAML parsed.
-      const base = (): InputProblem => ({ severity: 'error', station: s.id, field: formatFieldPath(full), position: inv.positions.locate(s.source.file, full), message: '' })
+      const problem = (message: string): InputProblem => ({ severity: 'error', station: s.id, field: formatFieldPath(full), position: inv.positions.locate(s.source.file, full), message })
       const o = await lookup(resolver, r.ref)
       if (!('secret' in o)) {
-        problems.push({ ...base(), message: 'failed' in o ? `${missingMessage(inv, r)} (reading secrets failed: ${o.failed})` : missingMessage(inv, r) })
+        problems.push(problem('failed' in o ? `${missingMessage(inv, r)} (reading secrets failed: ${o.failed})` : missingMessage(inv, r)))
         continue
       }
       const bad = secretValueProblem(r.kind, o.secret.reveal())
       if (bad) {
-        problems.push({ ...base(), message: `${bad} (secret ${r.ref})` })
+        problems.push(problem(`${bad} (secret ${r.ref})`))
         continue
       }
       byRef.set(r.ref, o.secret)
