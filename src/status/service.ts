@@ -60,6 +60,8 @@ export interface StatusOptions {
   stations?: string[]
   lab?: boolean
   live?: boolean
+  /** the Pulumi stack whose outputs the configs are rendered with (default: lab with --lab, else prod) */
+  stack?: string
   concurrency?: number
   env?: NodeJS.ProcessEnv
   cwd?: string
@@ -153,7 +155,13 @@ export async function stationStatus(opts: StatusOptions): Promise<StatusResult> 
   const desired = new Map<string, string>()
   let rendered: Awaited<ReturnType<typeof renderAll>> = []
   try {
-    rendered = await renderAll(inventory, { stations: selected.map((s) => s.id), lab: Boolean(opts.lab), env })
+    // With the cloud values push and rollout render with (as plan does): without them a station
+    // whose config carries a cloud value (the hub's key and endpoint) would show out-of-date
+    // right after it confirmed.
+    const { stationCloudOutputs } = await import('../cloud/station-outputs.js')
+    const cloud = await stationCloudOutputs({ inventory, stack: opts.stack ?? (opts.lab ? 'lab' : 'prod'), lab: Boolean(opts.lab), env })
+    if (cloud.notice) warnings.push(cloud.notice)
+    rendered = await renderAll(inventory, { stations: selected.map((s) => s.id), lab: Boolean(opts.lab), env, cloud: cloud.outputs })
     for (const r of rendered) desired.set(r.stationId, r.configId)
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err
@@ -174,8 +182,15 @@ export async function stationStatus(opts: StatusOptions): Promise<StatusResult> 
     const byId = new Map(rendered.map((r) => [r.stationId, desiredFromRendered(r)]))
     const now = opts.now ?? Date.now
     const limit = opts.concurrency ?? inventory.district.rollout.maxConcurrent
+    // A lab of fewer stations (`lab up --stations N`) cannot be asked about the others: they are
+    // not probed (not shown unreachable); their state comes from the journals.
+    const probed = lab ? selected.filter((s) => targets.has(s.id)) : selected
+    if (probed.length < selected.length) {
+      const n = selected.length - probed.length
+      warnings.push(`the lab runs ${probed.length} of the ${selected.length} selected stations: the other ${n} ${n === 1 ? 'was' : 'were'} not probed (their state is from the journals)`)
+    }
     const r = await schedule(
-      selected.map((s) => ({ id: s.id, town: s.town.code })),
+      probed.map((s) => ({ id: s.id, town: s.town.code })),
       { limits: { maxConcurrent: limit, perTownConcurrent: Math.min(limit, Math.max(inventory.district.rollout.perTownConcurrent, 8)) }, run: (i) => probeStation(i.id, byId.get(i.id), connector, now) },
     )
     live = r.results
