@@ -31,6 +31,7 @@ import { checkAbortConfig, defaultAbortConfig, type AbortConfig } from './thresh
 import type { PlanStation, StationOutcome, Wave } from './types.js'
 import { loadPlatform } from '../render/platform.js'
 import { appliedRecorder, desiredFromRendered, healthAssessor, resolveTargets, sshConnector } from './wiring.js'
+import { narrowToLab } from './lab-selection.js'
 
 /**
  * `lastmile push` and `lastmile rollout`: everything between the flags and the
@@ -175,16 +176,25 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
     const errors = problems.filter((p) => p.severity === 'error')
     if (errors.length > 0) throw new InvalidInputError(`the inventory in ${inventoryDir} has ${errors.length} error${errors.length === 1 ? '' : 's'}`, problems, 'Fix each file:line above, then run `lastmile inventory validate`; nothing was pushed.')
 
-    const selected = started ? selectStations(inventory, { stations: started.stations.map((s) => s.id) }) : selectStations(inventory, { towns: opts.towns, stations: opts.stations })
+    let selected = started ? selectStations(inventory, { stations: started.stations.map((s) => s.id) }) : selectStations(inventory, { towns: opts.towns, stations: opts.stations })
     if (selected.length === 0) throw new UsageError('no stations selected', 'Check --town / --station (`lastmile inventory show` lists them).')
-
-    const planStations = new Map<string, PlanStation>(selected.map((s) => [s.id, toPlanStation(s)]))
-    const stationsById = new Map(selected.map((s) => [s.id, s]))
 
     // The transport first: the preflight's connections open while the configs render.
     const { ssh, warning } = await operatorSsh(inventory, env, labTarget)
     if (warning) opts.warn?.(warning)
     const targets = await resolveTargets(inventory, selected, home, labTarget)
+    // A lab of fewer stations (`lab up --stations N`): push to the ones it runs. A resumed run
+    // keeps its journal's stations (one missing now is unreachable, as in the run it continues).
+    if (labTarget && !started) {
+      const narrowed = narrowToLab(selected, new Set(targets.keys()), opts.stations ?? [])
+      if (narrowed.leftOut > 0) {
+        opts.reporter.note(`the lab runs ${narrowed.selected.length} of the ${selected.length} selected stations: the other ${narrowed.leftOut} ${narrowed.leftOut === 1 ? 'is' : 'are'} left out of this ${command} (\`lastmile lab status\` lists the lab's stations)`)
+        selected = narrowed.selected
+      }
+    }
+
+    const planStations = new Map<string, PlanStation>(selected.map((s) => [s.id, toPlanStation(s)]))
+    const stationsById = new Map(selected.map((s) => [s.id, s]))
     const connector = opts.connectorFactory ? await opts.connectorFactory(targets, ssh) : await sshConnector({ targets, identity: ssh })
 
     const rollout = inventory.district.rollout

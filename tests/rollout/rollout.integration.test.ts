@@ -12,6 +12,9 @@ import { nullReporter } from '../../src/rollout/progress.js'
 import type { RolloutResult } from '../../src/rollout/result.js'
 import { exitCodeFor } from '../../src/rollout/result.js'
 import { runRollout, type RunOptions } from '../../src/rollout/service.js'
+import { stationStatus } from '../../src/status/service.js'
+import { loadInventoryOrThrow } from '../../src/inventory/loader.js'
+import { selectStations } from '../../src/inventory/select.js'
 
 /*
  * The rollout against the lab: real sshd-less SSH endpoints on loopback, the real agent under a
@@ -99,6 +102,9 @@ describe('rollout against the lab', () => {
     // the preflight settled them all: no wave had anything to run
     expect(again.waves.map((w) => w.name)).toEqual(['up-to-date'])
     expect(again.report).toMatch(/\.html$/)
+    // status renders with the same cloud values as the push: every station is up to date
+    const st = await stationStatus({ inventoryDir: INVENTORY, lab: true, env: env() })
+    expect(st.totals).toMatchObject({ stations: STATIONS, 'up-to-date': STATIONS })
   })
 
   it('a config that fails to reload in one town is caught by the canary: exit 5 before the rest', async () => {
@@ -231,6 +237,45 @@ describe('rollout against a fresh lab: link cut by the new config', () => {
     expect(again.stations[0]?.state).toBe('confirmed')
   })
 
+})
+
+// A lab of fewer stations than the inventory (`lab up --stations 1`; the mini fixture has 2 active): the push goes to the ones it runs.
+describe('rollout against a lab that runs only part of the inventory', () => {
+  let saved: { home: string; lab: LabTarget } | undefined
+  beforeAll(async () => {
+    saved = { home, lab }
+    home = await mkdtemp(path.join(tmpdir(), 'lm-rollout-part-'))
+    await startLab({ home, inventoryDir: INVENTORY, port: 0, stations: 1 })
+    lab = await readLabTarget(home)
+    await linkSafe('all')
+  }, 120_000)
+  afterAll(async () => {
+    await stopLab({ home, purge: true }).catch(() => undefined)
+    if (saved) ({ home, lab } = saved)
+  })
+
+  it('the stations the lab does not run are left out with a note, not retried as unreachable', async () => {
+    const notes: string[] = []
+    const r = await runRollout({ ...opts({ command: 'push', inventoryExplicit: true }), reporter: { ...nullReporter, note: (t) => notes.push(t) } })
+    if ('dryRun' in r) throw new Error('dry run')
+    expect(r.stations.map((s) => s.id).sort()).toEqual(lab.stations.map((s) => s.id).sort())
+    expect(r.totals.confirmed).toBe(1)
+    expect(r.totals.unreachable).toBe(0)
+    expect(exitCodeFor(r)).toBe(0)
+    expect(notes.join('\n')).toMatch(/the lab runs 1 of the 2 selected stations: the other 1 is left out of this push/)
+
+    // status --live asks only the stations the lab runs; the other is not shown unreachable
+    const st = await stationStatus({ inventoryDir: INVENTORY, inventoryExplicit: true, lab: true, live: true, env: env() })
+    expect(st.warnings.join('\n')).toMatch(/the lab runs 1 of the 2 selected stations: the other 1 was not probed/)
+    expect(st.totals).toMatchObject({ stations: 2, 'up-to-date': 1, unreachable: 0, 'never-pushed': 1 })
+  })
+
+  it('a station named with --station that the lab does not run is refused before anything is pushed', async () => {
+    const inLab = new Set(lab.stations.map((s) => s.id))
+    const { inventory } = await loadInventoryOrThrow(INVENTORY)
+    const outside = selectStations(inventory, {}).find((s) => !inLab.has(s.id))!.id
+    await expect(runRollout(opts({ command: 'push', inventoryExplicit: true, stations: [lab.stations[0]!.id, outside] }))).rejects.toThrow(new RegExp(`station ${outside} is not in the running lab \\(it runs 1 station\\)`))
+  })
 })
 
 function cliArgs(args: string[]): string[] {
