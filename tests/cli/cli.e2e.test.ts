@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -31,6 +32,18 @@ describe('the built CLI as a process', () => {
     expect(r.stdout).toMatch(/3\s+invalid input/)
     const sub = await lastmile(['inventory', 'validate', '--help'])
     expect(sub.stdout).toMatch(/6\s+missing dependency/)
+  })
+
+  it('keeps its command manifest when the development entry point runs after a build', async () => {
+    // bin/dev.js drops oclif.manifest.json only when src/ is newer than it (the build just wrote it).
+    const dev = await new Promise<Run>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', path.resolve('bin/dev.js'), '--version'], { env: { ...process.env, CI: 'true' }, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }))
+    })
+    expect(dev.code).toBe(0)
+    expect(existsSync(path.resolve('oclif.manifest.json'))).toBe(true)
+    const r = await lastmile(['--version'])
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/^lastmile\//)
   })
 
   it('prints the JSON envelope with status 0 for a valid inventory', async () => {
