@@ -17,9 +17,10 @@ type Run = Results['runs'][number]
 const PHASE_NAMES: Record<string, string> = { cold: 'cold (all files new, agent not installed)', nochange: 'no-change rerun', onefile: 'one file changed on every station' }
 const TOOL_NAMES: Record<string, string> = { lastmile: 'lastmile push', rollout: 'lastmile rollout' }
 
-function toolName(r: { tool: string; forks?: number }): string {
+/** `swept`: a forks sweep ran at this RTT, so ansibleBest's forks are the faster of the sweep, not just a --best-forks value. */
+function toolName(r: { tool: string; forks?: number }, swept = true): string {
   if (TOOL_NAMES[r.tool]) return TOOL_NAMES[r.tool]!
-  if (r.tool === 'ansibleBest') return `Ansible, forks ${r.forks ?? '?'} (best)`
+  if (r.tool === 'ansibleBest') return `Ansible, forks ${r.forks ?? '?'} (${swept ? 'best of the sweep' : 'set by --best-forks, no sweep'})`
   const m = /^ansible(\d+)$/.exec(r.tool)
   return m ? `Ansible, forks ${m[1]}${m[1] === '5' ? ' (default)' : ''}` : r.tool
 }
@@ -105,7 +106,7 @@ export function markdownTables(s: Summary): string {
         const cpuRatio = base ? ratio(base.totalCpuS, r.totalCpuS) : NaN
         const rel = r.tool === 'lastmile' ? '1×' : base ? `${formatRatio(ratio(base.wallS, r.wallS))} / ${formatRatio(cpuRatio)}` : '—'
         out.push(
-          `| ${PHASE_NAMES[phase] ?? phase} | ${toolName(r)} | ${r.runs - r.invalid}${r.invalid ? ` (+${r.invalid} invalid)` : ''} | ${formatSpread(r.wallS)} | ${formatSpread(r.controllerCpuS)} | ${formatSpread(r.stationCpuS)} | ${fmt(r.peakRssMiB.median)} / ${fmt(r.peakPssMiB.median)} | ${rel} |`,
+          `| ${PHASE_NAMES[phase] ?? phase} | ${toolName(r, s.forksSweep.some((f) => f.rttMs === r.rttMs))} | ${r.runs - r.invalid}${r.invalid ? ` (+${r.invalid} invalid)` : ''} | ${formatSpread(r.wallS)} | ${formatSpread(r.controllerCpuS)} | ${formatSpread(r.stationCpuS)} | ${fmt(r.peakRssMiB.median)} / ${fmt(r.peakPssMiB.median)} | ${rel} |`,
         )
       }
     }
