@@ -188,7 +188,10 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
     if (labTarget && !started) {
       const narrowed = narrowToLab(selected, new Set(targets.keys()), opts.stations ?? [])
       if (narrowed.leftOut > 0) {
-        opts.reporter.note(`the lab runs ${narrowed.selected.length} of the ${selected.length} selected stations: the other ${narrowed.leftOut} ${narrowed.leftOut === 1 ? 'is' : 'are'} left out of this ${command} (\`lastmile lab status\` lists the lab's stations)`)
+        // A warning (not a progress note): under --json it is in the envelope's warnings.
+        const leftOut = `the lab runs ${narrowed.selected.length} of the ${selected.length} selected stations: the other ${narrowed.leftOut} ${narrowed.leftOut === 1 ? 'is' : 'are'} left out of this ${command} (\`lastmile lab status\` lists the lab's stations)`
+        if (opts.warn) opts.warn(leftOut)
+        else opts.reporter.note(leftOut)
         selected = narrowed.selected
       }
     }
