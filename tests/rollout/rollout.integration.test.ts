@@ -248,7 +248,7 @@ describe('rollout against a fresh lab: link cut by the new config', () => {
 describe('rollout against a lab that runs only part of the inventory', () => {
   ownLab('lm-rollout-part-', 1)
 
-  it('the stations the lab does not run are left out with a note, not retried as unreachable', async () => {
+  it('the stations the lab does not run are left out with a warning, not retried as unreachable', async () => {
     const notes: string[] = []
     const r = await runRollout({ ...opts({ command: 'push', inventoryExplicit: true }), warn: (t) => notes.push(t) })
     if ('dryRun' in r) throw new Error('dry run')
