@@ -11,14 +11,13 @@
 import { rename, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
-import { Config, Plugin } from '@oclif/core'
+import { Plugin } from '@oclif/core'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const file = path.join(root, 'oclif.manifest.json')
 const plugin = new Plugin({ root, isRoot: true, ignoreManifest: true })
 await plugin.load()
-const config = await Config.load({ root })
-const manifest = { ...plugin.manifest, version: config.version }
+const manifest = { ...plugin.manifest, version: plugin.version }
 const tmp = `${file}.${process.pid}.tmp`
 await writeFile(tmp, JSON.stringify(manifest, null, 2) + '\n')
 await rename(tmp, file)
