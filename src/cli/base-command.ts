@@ -26,6 +26,14 @@ export abstract class BaseCommand<T> extends Command {
   protected abstract execute(): Promise<T>
   protected abstract display(result: T): string
 
+  /**
+   * Whether the user chose the inventory (--inventory/-i, or LASTMILE_INVENTORY) rather than
+   * taking the default: under --lab, only the default gives way to the running lab's inventory.
+   */
+  protected inventoryGiven(): boolean {
+    return this.argv.some((a) => a === '--inventory' || a === '-i' || a.startsWith('--inventory=')) || Boolean(process.env.LASTMILE_INVENTORY)
+  }
+
   /** Set a non-zero exit status that still comes with a result (partial failure, abort). */
   protected setStatus(code: ExitCodeValue): void {
     this.exitStatus = code

@@ -49,7 +49,7 @@ export default class Health extends BaseCommand<HealthResult> {
     const staleAfterMs = duration('--stale-after', flags['stale-after'])
     const result = await healthFromCli({
       inventoryDir: flags.inventory,
-      inventoryExplicit: this.argv.some((a) => a === '--inventory' || a === '-i' || a.startsWith('--inventory=')) || Boolean(process.env.LASTMILE_INVENTORY),
+      inventoryExplicit: this.inventoryGiven(),
       ...(flags.town ? { towns: flags.town } : {}),
       ...(flags.station ? { stations: flags.station } : {}),
       lab: flags.lab,

@@ -32,7 +32,7 @@ Exit: 0 all confirmed or unchanged · 4 some failed, rolled back or unreachable 
         startupMs: performance.now(),
         command: 'push',
         inventoryDir: flags.inventory,
-        inventoryExplicit: this.argv.some((a) => a === '--inventory' || a === '-i' || a.startsWith('--inventory=')),
+        inventoryExplicit: this.inventoryGiven(),
         towns: flags.town,
         stations: flags.station,
         lab: flags.lab,

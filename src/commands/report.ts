@@ -19,7 +19,7 @@ export default class Report extends BaseCommand<ReportResult> {
     const { flags } = await this.parse(Report)
     return reportFromCli({
       inventoryDir: flags.inventory,
-      inventoryExplicit: this.argv.some((a) => a === '--inventory' || a === '-i' || a.startsWith('--inventory=')) || Boolean(process.env.LASTMILE_INVENTORY),
+      inventoryExplicit: this.inventoryGiven(),
       ...(flags.run ? { runId: flags.run } : {}),
       html: flags.html,
       lab: flags.lab,

@@ -46,7 +46,7 @@ Exit: 0 all confirmed or unchanged · 4 some failed, rolled back, unreachable or
         startupMs: performance.now(),
         command: 'rollout',
         inventoryDir: flags.inventory,
-        inventoryExplicit: this.argv.some((a) => a === '--inventory' || a === '-i' || a.startsWith('--inventory=')),
+        inventoryExplicit: this.inventoryGiven(),
         towns: flags.town,
         stations: flags.station,
         lab: flags.lab,

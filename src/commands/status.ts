@@ -23,7 +23,7 @@ export default class Status extends BaseCommand<StatusResult> {
     const { flags } = await this.parse(Status)
     const r = await stationStatus({
       inventoryDir: flags.inventory,
-      inventoryExplicit: this.argv.some((a) => a === '--inventory' || a === '-i' || a.startsWith('--inventory=')),
+      inventoryExplicit: this.inventoryGiven(),
       towns: flags.town,
       stations: flags.station,
       lab: flags.lab,

@@ -1,5 +1,5 @@
 import { loadInventoryOrThrow } from '../inventory/loader.js'
-import { readLabTarget } from '../lab/target.js'
+import { inventoryUnderLab, readLabTarget } from '../lab/target.js'
 import { lastmileHome } from '../state/paths.js'
 import { liveProbe, operatorIdentity, shippedAgentVersion } from './live.js'
 import type { HealthResult } from './result.js'
@@ -26,7 +26,7 @@ export async function healthFromCli(opts: HealthCliOptions): Promise<HealthResul
   const env = opts.env ?? process.env
   const home = lastmileHome(env, opts.cwd)
   const lab = opts.lab ? await readLabTarget(home) : undefined
-  const dir = lab && !opts.inventoryExplicit ? lab.inventory : opts.inventoryDir
+  const dir = inventoryUnderLab(lab, opts.inventoryDir, opts.inventoryExplicit)
   const { inventory, warnings } = await loadInventoryOrThrow(dir)
   for (const w of warnings) opts.warn?.(w.message)
   const who = await operatorIdentity(inventory, env, lab)

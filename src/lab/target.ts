@@ -46,6 +46,16 @@ export interface LabTarget {
   logFile?: string
 }
 
+/**
+ * The inventory a command under --lab works on: the running lab's (the one its stations were
+ * made from, synthesized stations included), unless the user gave one with --inventory or
+ * LASTMILE_INVENTORY. One rule for push, rollout, plan, status, health and report, so they all
+ * talk about the same stations.
+ */
+export function inventoryUnderLab(lab: Pick<LabTarget, 'inventory'> | undefined, inventoryDir: string, inventoryGiven: boolean | undefined): string {
+  return lab && !inventoryGiven ? lab.inventory : inventoryDir
+}
+
 export function labDir(home: string): string {
   return path.join(home, 'lab')
 }

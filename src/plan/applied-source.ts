@@ -3,12 +3,14 @@ import { statePaths } from '../state/paths.js'
 
 /**
  * Where `plan` learns what a station has now. The local record is what this
- * machine last applied; `plan --live` (rollout work) will ask the stations'
- * agents instead, through another implementation of this interface.
+ * machine last applied; `plan --live` asks the stations' agents instead
+ * (src/rollout/live-source.ts).
  */
 export interface AppliedStateSource {
   /** for people: where the "before" side of the plan comes from */
   readonly name: string
+  /** what people should know about how it was found (the plan prints them as warnings) */
+  readonly warnings?: readonly string[]
   /** the station's applied state, or undefined when nothing is known (the station plans as new) */
   get(stationId: string): Promise<AppliedRecord | undefined>
 }

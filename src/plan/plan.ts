@@ -2,6 +2,7 @@ import type { InputProblem } from '../cli/errors.js'
 import type { CloudOutputs } from '../cloud/outputs.js'
 import type { SecretLookup } from '../inventory/cross-checks.js'
 import { loadInventoryOrThrow } from '../inventory/loader.js'
+import { inventoryUnderLab, readLabTarget } from '../lab/target.js'
 import type { Inventory, Station } from '../inventory/model.js'
 import { planChannels24 } from '../render/channels.js'
 import { renderAll } from '../render/render-all.js'
@@ -65,6 +66,8 @@ export interface PlanResult {
 
 export interface PlanOptions {
   inventoryDir: string
+  /** the user gave the inventory (--inventory, LASTMILE_INVENTORY): under --lab it is used even when a lab runs another */
+  inventoryExplicit?: boolean
   towns?: readonly string[]
   stations?: readonly string[]
   lab?: boolean
@@ -93,8 +96,12 @@ export interface PlanOptions {
  */
 export async function planStations(opts: PlanOptions): Promise<PlanResult> {
   const env = opts.env ?? process.env
-  const { inventory: inv, warnings } = await loadInventoryOrThrow(opts.inventoryDir)
   const home = opts.home ?? lastmileHome(env)
+  // Under --lab, the running lab's stations (as push --lab would push them); without a running
+  // lab, --lab still means the lab's practice secrets and stack, on the inventory given.
+  const lab = opts.lab && !opts.inventoryExplicit ? await readLabTarget(home).catch(() => undefined) : undefined
+  const inventoryDir = inventoryUnderLab(lab, opts.inventoryDir, opts.inventoryExplicit)
+  const { inventory: inv, warnings } = await loadInventoryOrThrow(inventoryDir)
   const key = await loadFingerprintKey(home, { create: true })
   let cloud = opts.cloud
   if (!cloud) {
@@ -111,7 +118,8 @@ export async function planStations(opts: PlanOptions): Promise<PlanResult> {
   for (const r of rendered) stations.push(planStation(byId.get(r.stationId)!, r, await source.get(r.stationId)))
   const selected = new Set(rendered.map((r) => r.stationId))
   const channel = planChannels24(inv.stations, { positions: inv.positions }).problems.filter((p) => p.station && selected.has(p.station))
-  return { inventory: opts.inventoryDir, source: source.name, ...summarise(inv, stations), stations, warnings: [...warnings, ...channel] }
+  const fromSource = (source.warnings ?? []).map((message) => ({ severity: 'warning' as const, message }))
+  return { inventory: inventoryDir, source: source.name, ...summarise(inv, stations), stations, warnings: [...warnings, ...fromSource, ...channel] }
 }
 
 /** One station's plan: pure. `rendered` must carry masked contents and fingerprints. */

@@ -1,7 +1,7 @@
 import { UsageError } from '../cli/errors.js'
 import { loadInventoryOrThrow } from '../inventory/loader.js'
 import { listRuns, readJournal, runIdPattern } from '../rollout/journal.js'
-import { readLabTarget } from '../lab/target.js'
+import { inventoryUnderLab, readLabTarget } from '../lab/target.js'
 import { lastmileHome } from '../state/paths.js'
 import { writeHtmlReport } from './write.js'
 
@@ -29,7 +29,7 @@ export async function reportFromCli(opts: ReportCliOptions): Promise<ReportResul
   const env = opts.env ?? process.env
   const home = lastmileHome(env, opts.cwd)
   const lab = opts.lab ? await readLabTarget(home) : undefined
-  const dir = lab && !opts.inventoryExplicit ? lab.inventory : opts.inventoryDir
+  const dir = inventoryUnderLab(lab, opts.inventoryDir, opts.inventoryExplicit)
   const { inventory } = await loadInventoryOrThrow(dir)
   const runs = await listRuns(home)
   let runId = opts.runId

@@ -4,6 +4,7 @@ import type { AppliedStateSource } from '../plan/applied-source.js'
 import { readApplied, type AppliedRecord } from '../state/applied-store.js'
 import type { SshIdentity } from '../ssh/session.js'
 import type { SshTarget } from '../ssh/targets.js'
+import { narrowToLab } from './lab-selection.js'
 import type { AgentProbe, StationConnector } from './ports.js'
 import { schedule } from './scheduler.js'
 import { probeStation } from './station-run.js'
@@ -17,16 +18,22 @@ import { resolveTargets, sshConnector } from './wiring.js'
  * masked contents: full diffs. Otherwise the plan is built from the agent's
  * hashes alone: which files change is exact; their old contents are unknown
  * (the diff shows the whole new file). An unreachable station falls back to
- * the local record, and `notes` says which.
+ * the local record, and `notes` says which. Under --lab, a station the lab
+ * does not run (`lab up --stations N`) is not probed: its local record is
+ * used, and a warning says how many.
  */
 export interface LiveAppliedStateSource extends AppliedStateSource {
   /** per station: how its applied side was found */
-  readonly notes: Map<string, 'agent-confirms-record' | 'agent-hashes-only' | 'unreachable-local-record' | 'never-applied'>
+  readonly notes: Map<string, LiveNote>
 }
+
+export type LiveNote = 'agent-confirms-record' | 'agent-hashes-only' | 'unreachable-local-record' | 'not-in-lab-local-record' | 'never-applied'
 
 export interface LiveSourceOptions {
   home: string
   stationIds: readonly string[]
+  /** stations not probed (a lab that does not run them): their local record is used */
+  notProbed?: readonly string[]
   connector: StationConnector
   /** towns of the stations, for the per-town limit */
   townOf?: (id: string) => string
@@ -54,8 +61,14 @@ export async function createLiveAppliedSource(opts: LiveSourceOptions): Promise<
   )
   const records = new Map<string, AppliedRecord | undefined>()
   const notes: LiveAppliedStateSource['notes'] = new Map()
-  for (const id of opts.stationIds) {
+  const notProbed = new Set(opts.notProbed ?? [])
+  for (const id of [...opts.stationIds, ...notProbed]) {
     const local = await readApplied(opts.home, id).catch(() => undefined)
+    if (notProbed.has(id)) {
+      records.set(id, local)
+      notes.set(id, 'not-in-lab-local-record')
+      continue
+    }
     const p = r.results.get(id)
     if (p?.agentMissing) {
       // Reached, but no (current) agent: nothing lastmile applied can be proven there.
@@ -73,36 +86,58 @@ export async function createLiveAppliedSource(opts: LiveSourceOptions): Promise<
     notes.set(id, how)
   }
   const unreachable = [...notes.values()].filter((n) => n === 'unreachable-local-record').length
+  const n = opts.stationIds.length
+  const others = notProbed.size
   return {
-    name: `live probe of ${opts.stationIds.length} station${opts.stationIds.length === 1 ? '' : 's'}${unreachable ? ` (${unreachable} unreachable: their local record is used)` : ''}`,
+    name: `live probe of ${n} station${n === 1 ? '' : 's'}${unreachable ? ` (${unreachable} unreachable: their local record is used)` : ''}${others ? `; local record for the ${others} the lab does not run` : ''}`,
+    warnings: others ? [`the lab runs ${n} of the ${n + others} selected stations: the other ${others} ${others === 1 ? 'was' : 'were'} not probed (the plan compares ${others === 1 ? 'it' : 'them'} with this machine's record)`] : [],
     notes,
     get: async (id) => records.get(id),
   }
 }
 
 /** The same, wired to the SSH transport (what `plan --live` calls). */
-export async function liveAppliedSourceFor(a: { inventory: Inventory; stations: Station[]; home: string; env: NodeJS.ProcessEnv; lab?: LabTarget; connectorFactory?: (t: ReadonlyMap<string, SshTarget>, i: SshIdentity) => Promise<StationConnector> }): Promise<LiveAppliedStateSource> {
+export async function liveAppliedSourceFor(a: {
+  inventory: Inventory
+  stations: Station[]
+  /** the stations named with --station: under --lab, one the lab does not run is refused */
+  named?: readonly string[]
+  home: string
+  env: NodeJS.ProcessEnv
+  lab?: LabTarget
+  connectorFactory?: (t: ReadonlyMap<string, SshTarget>, i: SshIdentity) => Promise<StationConnector>
+}): Promise<LiveAppliedStateSource> {
   const { operatorIdentity } = await import('../health/live.js')
   const who = await operatorIdentity(a.inventory, a.env, a.lab)
   const targets = await resolveTargets(a.inventory, a.stations, a.home, a.lab)
+  // A lab of fewer stations cannot be asked about the others; probing them would only show them unreachable.
+  const { selected: probed } = a.lab ? narrowToLab(a.stations, new Set(targets.keys()), a.named ?? []) : { selected: a.stations }
+  const probedIds = new Set(probed.map((s) => s.id))
   const connector = a.connectorFactory ? await a.connectorFactory(targets, who.ssh) : await sshConnector({ targets, identity: who.ssh })
   const towns = new Map(a.stations.map((s) => [s.id, s.town.code]))
-  return createLiveAppliedSource({ home: a.home, stationIds: a.stations.map((s) => s.id), connector, townOf: (id) => towns.get(id) ?? '?', concurrency: a.inventory.district.rollout.maxConcurrent })
+  return createLiveAppliedSource({
+    home: a.home,
+    stationIds: probed.map((s) => s.id),
+    notProbed: a.stations.filter((s) => !probedIds.has(s.id)).map((s) => s.id),
+    connector,
+    townOf: (id) => towns.get(id) ?? '?',
+    concurrency: a.inventory.district.rollout.maxConcurrent,
+  })
 }
 
 /**
  * For `plan --live` in one call: loads the inventory (the lab's when --lab and no explicit
  * --inventory), selects the stations, probes them. Pass the result as `planStations({source})`.
  */
-export async function liveSourceFromCli(o: { inventoryDir: string; towns?: string[]; stations?: string[]; lab?: boolean; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<LiveAppliedStateSource> {
+export async function liveSourceFromCli(o: { inventoryDir: string; inventoryExplicit?: boolean; towns?: string[]; stations?: string[]; lab?: boolean; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<LiveAppliedStateSource> {
   const env = o.env ?? process.env
   const { lastmileHome } = await import('../state/paths.js')
   const { loadInventoryOrThrow } = await import('../inventory/loader.js')
   const { selectStations } = await import('../inventory/select.js')
-  const { readLabTarget } = await import('../lab/target.js')
+  const { inventoryUnderLab, readLabTarget } = await import('../lab/target.js')
   const home = lastmileHome(env, o.cwd)
   const lab = o.lab ? await readLabTarget(home) : undefined
-  const { inventory } = await loadInventoryOrThrow(o.inventoryDir)
+  const { inventory } = await loadInventoryOrThrow(inventoryUnderLab(lab, o.inventoryDir, o.inventoryExplicit))
   const stations = selectStations(inventory, { towns: o.towns, stations: o.stations })
-  return liveAppliedSourceFor({ inventory, stations, home, env, ...(lab ? { lab } : {}) })
+  return liveAppliedSourceFor({ inventory, stations, named: o.stations ?? [], home, env, ...(lab ? { lab } : {}) })
 }

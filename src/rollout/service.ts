@@ -8,7 +8,7 @@ import { crossCheck } from '../inventory/cross-checks.js'
 import { loadInventoryOrThrow } from '../inventory/loader.js'
 import type { Inventory, Station } from '../inventory/model.js'
 import { selectStations } from '../inventory/select.js'
-import { readLabTarget, type LabTarget } from '../lab/target.js'
+import { inventoryUnderLab, readLabTarget, type LabTarget } from '../lab/target.js'
 import { renderAll } from '../render/render-all.js'
 import { loadFingerprintKey } from '../state/fingerprint-key.js'
 import { lastmileHome, statePaths } from '../state/paths.js'
@@ -165,7 +165,7 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
   }
 
   try {
-    const inventoryDir = started?.inventory ?? (labTarget && !opts.inventoryExplicit ? labTarget.inventory : opts.inventoryDir)
+    const inventoryDir = started?.inventory ?? inventoryUnderLab(labTarget, opts.inventoryDir, opts.inventoryExplicit)
     const cache = await openYamlParseCache(path.join(statePaths.cache(home), 'inventory-yaml.json'))
     const { inventory, warnings } = await loadInventoryOrThrow(inventoryDir, { cache })
     for (const w of warnings) opts.warn?.(w.message)

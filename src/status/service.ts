@@ -2,7 +2,7 @@ import { InvalidInputError } from '../cli/errors.js'
 import { loadInventoryOrThrow } from '../inventory/loader.js'
 import type { Station } from '../inventory/model.js'
 import { selectStations } from '../inventory/select.js'
-import { readLabTarget, type LabTarget } from '../lab/target.js'
+import { inventoryUnderLab, readLabTarget, type LabTarget } from '../lab/target.js'
 import { renderAll } from '../render/render-all.js'
 import { readApplied } from '../state/applied-store.js'
 import { lastmileHome } from '../state/paths.js'
@@ -148,7 +148,7 @@ export async function stationStatus(opts: StatusOptions): Promise<StatusResult> 
   const home = lastmileHome(env, opts.cwd)
   const warnings: string[] = []
   const lab: LabTarget | undefined = opts.lab ? await readLabTarget(home) : undefined
-  const dir = lab && !opts.inventoryExplicit ? lab.inventory : opts.inventoryDir
+  const dir = inventoryUnderLab(lab, opts.inventoryDir, opts.inventoryExplicit)
   const { inventory } = await loadInventoryOrThrow(dir)
   const selected = selectStations(inventory, { towns: opts.towns, stations: opts.stations })
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -96,5 +96,32 @@ describe('plan', () => {
     expect(network.change).toBe('unchanged')
     expect(network.secrets).toEqual([{ ref: 'wireguard/441802006001', status: 'unchanged' }])
     expect(plan.state).toBe('unchanged')
+  })
+})
+
+describe('plan --lab', () => {
+  it("plans the running lab's inventory (as push --lab pushes it) unless the inventory was given; a source's warnings reach the result", async () => {
+    const labHome = await mkdtemp(path.join(tmpdir(), 'lastmile-plan-lab-'))
+    try {
+      await mkdir(path.join(labHome, 'lab'), { recursive: true })
+      // what `lab up --inventory tests/fixtures/inventory-mini` records (only the inventory matters here)
+      await writeFile(path.join(labHome, 'lab', 'target.json'), JSON.stringify({ version: 1, pid: 1, startedAt: '', inventory: MINI, operatorKey: '', stations: [] }))
+      const source: AppliedStateSource = { name: 'test source', warnings: ['the lab runs 1 of the 2 selected stations'], get: async () => undefined }
+      const p = await planStations({ inventoryDir: 'inventory/qingcheng', lab: true, home: labHome, resolver: fixedResolver(), source })
+      expect(p.inventory).toBe(MINI)
+      expect(p.totals.stations).toBe(2)
+      expect(p.warnings.map((w) => w.message)).toContain('the lab runs 1 of the 2 selected stations')
+      const given = await planStations({ inventoryDir: 'inventory/qingcheng', inventoryExplicit: true, lab: true, home: labHome, resolver: fixedResolver(), towns: ['feilaixia'], source })
+      expect(given.inventory).toBe('inventory/qingcheng')
+      expect(given.totals.stations).toBeGreaterThan(2)
+    } finally {
+      await rm(labHome, { recursive: true, force: true })
+    }
+  })
+
+  it('without a running lab, --lab plans the inventory given', async () => {
+    const p = await planStations({ inventoryDir: MINI, lab: true, home, resolver: fixedResolver() })
+    expect(p.inventory).toBe(MINI)
+    expect(p.totals.stations).toBe(2)
   })
 })

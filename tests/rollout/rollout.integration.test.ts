@@ -13,6 +13,8 @@ import type { RolloutResult } from '../../src/rollout/result.js'
 import { exitCodeFor } from '../../src/rollout/result.js'
 import { runRollout, type RunOptions } from '../../src/rollout/service.js'
 import { stationStatus } from '../../src/status/service.js'
+import { planStations } from '../../src/plan/plan.js'
+import { liveSourceFromCli } from '../../src/rollout/live-source.js'
 import { loadInventoryOrThrow } from '../../src/inventory/loader.js'
 import { selectStations } from '../../src/inventory/select.js'
 
@@ -105,6 +107,23 @@ describe('rollout against the lab', () => {
     // status renders with the same cloud values as the push: every station is up to date
     const st = await stationStatus({ inventoryDir: INVENTORY, lab: true, env: env() })
     expect(st.totals).toMatchObject({ stations: STATIONS, 'up-to-date': STATIONS })
+  })
+
+  it('plan --live asks the agents: a file edited on a station shows as a change the local record does not know of', async () => {
+    const livePlan = async () => planStations({ inventoryDir: INVENTORY, lab: true, env: env(), source: await liveSourceFromCli({ inventoryDir: INVENTORY, lab: true, env: env() }) })
+    const clean = await livePlan()
+    expect(clean.source).toBe(`live probe of ${STATIONS} stations`)
+    expect(clean.totals).toMatchObject({ stations: STATIONS, unchanged: STATIONS })
+    const edited = lab.stations[0]!
+    await writeFile(path.join(edited.root, 'etc/config/network'), '# edited on site\n')
+    const drift = await livePlan()
+    expect(drift.totals).toMatchObject({ changed: 1, unchanged: STATIONS - 1 })
+    const st = drift.stations.find((s) => s.id === edited.id)!
+    expect(st.state).toBe('changed')
+    expect(st.files.filter((f) => f.change !== 'unchanged').map((f) => f.path)).toEqual(['/etc/config/network'])
+    // this machine's record still says what it applied: without --live the edit is invisible
+    const local = await planStations({ inventoryDir: INVENTORY, lab: true, env: env() })
+    expect(local.totals).toMatchObject({ unchanged: STATIONS })
   })
 
   it('a config that fails to reload in one town is caught by the canary: exit 5 before the rest', async () => {
@@ -262,6 +281,12 @@ describe('rollout against a lab that runs only part of the inventory', () => {
     const st = await stationStatus({ inventoryDir: INVENTORY, inventoryExplicit: true, lab: true, live: true, env: env() })
     expect(st.warnings.join('\n')).toMatch(/the lab runs 1 of the 2 selected stations: the other 1 was not probed/)
     expect(st.totals).toMatchObject({ stations: 2, 'up-to-date': 1, unreachable: 0, 'never-pushed': 1 })
+
+    // plan --live likewise: the lab's station is probed, the other is compared with this machine's record
+    const plan = await planStations({ inventoryDir: INVENTORY, lab: true, env: env(), source: await liveSourceFromCli({ inventoryDir: INVENTORY, lab: true, env: env() }) })
+    expect(plan.source).toBe('live probe of 1 station; local record for the 1 the lab does not run')
+    expect(plan.warnings.map((w) => w.message).join('\n')).toMatch(/the lab runs 1 of the 2 selected stations: the other 1 was not probed/)
+    expect(plan.totals).toMatchObject({ stations: 2, unchanged: 1, new: 1 })
   })
 
   it('a station named with --station that the lab does not run is refused before anything is pushed', async () => {
@@ -269,6 +294,7 @@ describe('rollout against a lab that runs only part of the inventory', () => {
     const { inventory } = await loadInventoryOrThrow(INVENTORY)
     const outside = selectStations(inventory, {}).find((s) => !inLab.has(s.id))!.id
     await expect(runRollout(opts({ command: 'push', inventoryExplicit: true, stations: [lab.stations[0]!.id, outside] }))).rejects.toThrow(new RegExp(`station ${outside} is not in the running lab \\(it runs 1 station\\)`))
+    await expect(liveSourceFromCli({ inventoryDir: INVENTORY, lab: true, stations: [lab.stations[0]!.id, outside], env: env() })).rejects.toThrow(new RegExp(`station ${outside} is not in the running lab`))
   })
 })
 
