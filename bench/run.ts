@@ -4,7 +4,7 @@
  *   npx tsx bench/run.ts [--stations 152] [--rtt 0,200] [--reps 3]
  *                        [--tools lastmile,ansible5,ansibleBest] [--phases cold,nochange,onefile]
  *                        [--best-forks N | --forks-sweep 20,50] [--ansible-reps N]
- *                        [--out bench/results/<date>-fleet.raw.json] [--work DIR --keep]
+ *                        [--out bench/results/<date>-fleet.raw.json] [--work DIR --keep] [--timeout S]
  *   npx tsx bench/run.ts --lab-scale 1000 [--tools lastmile,rollout] [--phases cold,nochange,onefile] [--rtt 0,200]
  *                        [--reps 1] [--lab-port 2222]
  *   npx tsx bench/run.ts --count 4      (the counting pass: SSH connections / execs per station)
@@ -125,6 +125,7 @@ function parseArgs(argv: string[]): Args {
   if (k) args.kbps = Number(k)
   args.ansibleReps = Number(get('ansible-reps') ?? args.reps)
   if (!Number.isInteger(args.ansibleReps) || args.ansibleReps < 0 || args.ansibleReps > args.reps) throw new Error('--ansible-reps takes 0..--reps')
+  if (!(args.timeoutS > 0)) throw new Error('--timeout takes seconds (a number above 0): the limit of one measured run')
   for (const p of args.phases) if (!PHASES.includes(p)) throw new Error(`unknown phase ${p} (cold, nochange, onefile)`)
   for (const t of args.tools) toolKind(t)
   if (!Number.isInteger(args.reps) || args.reps < 1 || args.reps > 50) throw new Error('--reps takes 1..50')
@@ -585,6 +586,8 @@ async function fleetMode(args: Args, results: Results, work: string, runGroup: s
         for (const forks of args.forksSweep) {
           await resetStationRoots(fc.fleet, path.join(repo, 'station', 'lab-stubs'))
           const r = await runPhase(fc, { tool: `ansible${forks}`, phase: 'cold', rttMs, rep: 0, home: path.join(work, 'home-sweep'), mode: 'fleet' })
+          // A sweep run's time counts only if it left the same files as the others.
+          await checkIdentity(fc, { tool: `ansible${forks}`, phase: 'cold', rttMs, rep: 0 }, new Map())
           results.forksSweep.push({ rttMs, forks, wallS: r.m.wallS, valid: r.valid })
           if (r.valid && r.m.wallS < bestWall) {
             bestWall = r.m.wallS
