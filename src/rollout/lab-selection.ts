@@ -14,6 +14,14 @@ export interface LabSelection<S> {
   leftOut: number
 }
 
+/**
+ * The one wording for stations a lab does not run (push, status --live, plan --live):
+ * "the lab runs K of the T selected stations: the other N <tail>"; `tail` gets whether N is one.
+ */
+export function labLeftOutMessage(kept: number, leftOut: number, tail: (one: boolean) => string): string {
+  return `the lab runs ${kept} of the ${kept + leftOut} selected stations: the other ${leftOut} ${tail(leftOut === 1)}`
+}
+
 export function narrowToLab<S extends { id: string }>(selected: readonly S[], inLab: ReadonlySet<string>, named: readonly string[]): LabSelection<S> {
   const missingNamed = named.filter((id) => selected.some((s) => s.id === id) && !inLab.has(id))
   if (missingNamed.length > 0) {

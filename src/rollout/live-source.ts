@@ -4,7 +4,7 @@ import type { AppliedStateSource } from '../plan/applied-source.js'
 import { readApplied, type AppliedRecord } from '../state/applied-store.js'
 import type { SshIdentity } from '../ssh/session.js'
 import type { SshTarget } from '../ssh/targets.js'
-import { narrowToLab } from './lab-selection.js'
+import { labLeftOutMessage, narrowToLab } from './lab-selection.js'
 import type { AgentProbe, StationConnector } from './ports.js'
 import { schedule } from './scheduler.js'
 import { probeStation } from './station-run.js'
@@ -90,7 +90,7 @@ export async function createLiveAppliedSource(opts: LiveSourceOptions): Promise<
   const others = notProbed.size
   return {
     name: `live probe of ${n} station${n === 1 ? '' : 's'}${unreachable ? ` (${unreachable} unreachable: their local record is used)` : ''}${others ? `; local record for the ${others} the lab does not run` : ''}`,
-    warnings: others ? [`the lab runs ${n} of the ${n + others} selected stations: the other ${others} ${others === 1 ? 'was' : 'were'} not probed (the plan compares ${others === 1 ? 'it' : 'them'} with this machine's record)`] : [],
+    warnings: others ? [labLeftOutMessage(n, others, (one) => `${one ? 'was' : 'were'} not probed (the plan compares ${one ? 'it' : 'them'} with this machine's record)`)] : [],
     notes,
     get: async (id) => records.get(id),
   }

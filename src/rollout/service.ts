@@ -31,7 +31,7 @@ import { checkAbortConfig, defaultAbortConfig, type AbortConfig } from './thresh
 import type { PlanStation, StationOutcome, Wave } from './types.js'
 import { loadPlatform } from '../render/platform.js'
 import { appliedRecorder, desiredFromRendered, healthAssessor, resolveTargets, sshConnector } from './wiring.js'
-import { narrowToLab } from './lab-selection.js'
+import { labLeftOutMessage, narrowToLab } from './lab-selection.js'
 
 /**
  * `lastmile push` and `lastmile rollout`: everything between the flags and the
@@ -189,7 +189,7 @@ export async function runRollout(opts: RunOptions): Promise<RolloutResult | DryR
       const narrowed = narrowToLab(selected, new Set(targets.keys()), opts.stations ?? [])
       if (narrowed.leftOut > 0) {
         // A warning (not a progress note): under --json it is in the envelope's warnings.
-        const leftOut = `the lab runs ${narrowed.selected.length} of the ${selected.length} selected stations: the other ${narrowed.leftOut} ${narrowed.leftOut === 1 ? 'is' : 'are'} left out of this ${command} (\`lastmile lab status\` lists the lab's stations)`
+        const leftOut = labLeftOutMessage(narrowed.selected.length, narrowed.leftOut, (one) => `${one ? 'is' : 'are'} left out of this ${command} (\`lastmile lab status\` lists the lab's stations)`)
         if (opts.warn) opts.warn(leftOut)
         else opts.reporter.note(leftOut)
         selected = narrowed.selected

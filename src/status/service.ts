@@ -12,7 +12,7 @@ import type { StationConnector } from '../rollout/ports.js'
 import { schedule } from '../rollout/scheduler.js'
 import { probeStation, type ProbeOnlyResult } from '../rollout/station-run.js'
 import { desiredFromRendered, resolveTargets, sshConnector } from '../rollout/wiring.js'
-import { narrowToLab } from '../rollout/lab-selection.js'
+import { labLeftOutMessage, narrowToLab } from '../rollout/lab-selection.js'
 import type { SshIdentity } from '../ssh/session.js'
 import type { SshTarget } from '../ssh/targets.js'
 
@@ -187,7 +187,7 @@ export async function stationStatus(opts: StatusOptions): Promise<StatusResult> 
     // not probed (not shown unreachable); their state comes from the journals.
     const { selected: probed, leftOut } = lab ? narrowToLab(selected, new Set(targets.keys()), []) : { selected, leftOut: 0 }
     if (leftOut > 0) {
-      warnings.push(`the lab runs ${probed.length} of the ${selected.length} selected stations: the other ${leftOut} ${leftOut === 1 ? 'was' : 'were'} not probed (their state is from the journals)`)
+      warnings.push(labLeftOutMessage(probed.length, leftOut, (one) => `${one ? 'was' : 'were'} not probed (their state is from the journals)`))
     }
     const r = await schedule(
       probed.map((s) => ({ id: s.id, town: s.town.code })),
