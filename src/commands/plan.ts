@@ -22,7 +22,7 @@ export default class Plan extends BaseCommand<PlanResult> {
   protected async execute(): Promise<PlanResult> {
     const { flags } = await this.parse(Plan)
     const inventoryExplicit = this.inventoryGiven()
-    const source = flags.live ? await (await import('../rollout/live-source.js')).liveSourceFromCli({ inventoryDir: flags.inventory, inventoryExplicit, towns: flags.town, stations: flags.station, lab: flags.lab }) : undefined
+    const source = flags.live ? (await import('../rollout/live-source.js')).liveSourceForPlan : undefined
     const result = await planStations({
       inventoryDir: flags.inventory,
       inventoryExplicit,

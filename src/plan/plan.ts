@@ -2,7 +2,7 @@ import type { InputProblem } from '../cli/errors.js'
 import type { CloudOutputs } from '../cloud/outputs.js'
 import type { SecretLookup } from '../inventory/cross-checks.js'
 import { loadInventoryOrThrow } from '../inventory/loader.js'
-import { inventoryUnderLab, readLabTarget } from '../lab/target.js'
+import { inventoryUnderLab, readLabTarget, type LabTarget } from '../lab/target.js'
 import type { Inventory, Station } from '../inventory/model.js'
 import { planChannels24 } from '../render/channels.js'
 import { renderAll } from '../render/render-all.js'
@@ -64,6 +64,21 @@ export interface PlanResult {
   warnings: InputProblem[]
 }
 
+/** What a plan hands a source factory: the inventory and lab it already loaded, so the source does not load them again. */
+export interface PlanSourceContext {
+  inventory: Inventory
+  /** the stations the plan rendered, in order */
+  stationIds: string[]
+  /** the stations named with --station (under --lab, one the lab does not run is refused) */
+  named: readonly string[]
+  home: string
+  env: NodeJS.ProcessEnv
+  /** --lab was given */
+  underLab: boolean
+  /** the running lab, when --lab and one runs */
+  lab?: LabTarget
+}
+
 export interface PlanOptions {
   inventoryDir: string
   /** the user gave the inventory (--inventory, LASTMILE_INVENTORY): under --lab it is used even when a lab runs another */
@@ -79,7 +94,7 @@ export interface PlanOptions {
    * inventory is loaded and the stations are known (e.g. `--live` probing
    * exactly the selected stations). Default: the local records under home.
    */
-  source?: AppliedStateSource | ((ctx: { inventory: Inventory; stationIds: string[]; home: string }) => AppliedStateSource | Promise<AppliedStateSource>)
+  source?: AppliedStateSource | ((ctx: PlanSourceContext) => AppliedStateSource | Promise<AppliedStateSource>)
   /** the cloud side the stations are rendered against (default: the stack's outputs, as push and rollout use them) */
   cloud?: CloudOutputs
   /** Pulumi stack whose outputs the configs use (default lab with --lab, else prod) */
@@ -98,8 +113,10 @@ export async function planStations(opts: PlanOptions): Promise<PlanResult> {
   const env = opts.env ?? process.env
   const home = opts.home ?? lastmileHome(env)
   // Under --lab, the running lab's stations (as push --lab would push them); without a running
-  // lab, --lab still means the lab's practice secrets and stack, on the inventory given.
-  const lab = opts.lab && !opts.inventoryExplicit ? await readLabTarget(home).catch(() => undefined) : undefined
+  // lab, --lab still means the lab's practice secrets and stack, on the inventory given. An
+  // explicit inventory is used even while a lab runs (inventoryUnderLab), yet the lab's
+  // addresses still matter to a --live source.
+  const lab = opts.lab ? await readLabTarget(home).catch(() => undefined) : undefined
   const inventoryDir = inventoryUnderLab(lab, opts.inventoryDir, opts.inventoryExplicit)
   const { inventory: inv, warnings } = await loadInventoryOrThrow(inventoryDir)
   const key = await loadFingerprintKey(home, { create: true })
@@ -112,7 +129,10 @@ export async function planStations(opts: PlanOptions): Promise<PlanResult> {
     if (r.notice) warnings.push({ severity: 'warning', message: r.notice })
   }
   const rendered = await renderAll(inv, { towns: opts.towns, stations: opts.stations, lab: opts.lab, env, resolver: opts.resolver, templatesDir: opts.templatesDir, cloud, masked: true, fingerprintKey: key })
-  const source = typeof opts.source === 'function' ? await opts.source({ inventory: inv, stationIds: rendered.map((r) => r.stationId), home }) : (opts.source ?? localAppliedSource(home))
+  const source =
+    typeof opts.source === 'function'
+      ? await opts.source({ inventory: inv, stationIds: rendered.map((r) => r.stationId), named: opts.stations ?? [], home, env, underLab: Boolean(opts.lab), ...(lab ? { lab } : {}) })
+      : (opts.source ?? localAppliedSource(home))
   const byId = new Map(inv.stations.map((s) => [s.id, s]))
   const stations: StationPlan[] = []
   for (const r of rendered) stations.push(planStation(byId.get(r.stationId)!, r, await source.get(r.stationId)))

@@ -1,6 +1,7 @@
 import type { Inventory, Station } from '../inventory/model.js'
 import type { LabTarget } from '../lab/target.js'
 import type { AppliedStateSource } from '../plan/applied-source.js'
+import type { PlanSourceContext } from '../plan/plan.js'
 import { readApplied, type AppliedRecord } from '../state/applied-store.js'
 import type { SshIdentity } from '../ssh/session.js'
 import type { SshTarget } from '../ssh/targets.js'
@@ -126,18 +127,15 @@ export async function liveAppliedSourceFor(a: {
 }
 
 /**
- * For `plan --live` in one call: loads the inventory (the lab's when --lab and no explicit
- * --inventory), selects the stations, probes them. Pass the result as `planStations({source})`.
+ * `plan --live`: pass as `planStations({ source: liveSourceForPlan })`. It probes the stations
+ * the plan rendered, with the inventory and lab target the plan already loaded (loading them
+ * again would double the slowest part of a plan on a large inventory). Under --lab with no lab
+ * running, it fails as push --lab does.
  */
-export async function liveSourceFromCli(o: { inventoryDir: string; inventoryExplicit?: boolean; towns?: string[]; stations?: string[]; lab?: boolean; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<LiveAppliedStateSource> {
-  const env = o.env ?? process.env
-  const { lastmileHome } = await import('../state/paths.js')
-  const { loadInventoryOrThrow } = await import('../inventory/loader.js')
-  const { selectStations } = await import('../inventory/select.js')
-  const { inventoryUnderLab, readLabTarget } = await import('../lab/target.js')
-  const home = lastmileHome(env, o.cwd)
-  const lab = o.lab ? await readLabTarget(home) : undefined
-  const { inventory } = await loadInventoryOrThrow(inventoryUnderLab(lab, o.inventoryDir, o.inventoryExplicit))
-  const stations = selectStations(inventory, { towns: o.towns, stations: o.stations })
-  return liveAppliedSourceFor({ inventory, stations, named: o.stations ?? [], home, env, ...(lab ? { lab } : {}) })
+export async function liveSourceForPlan(ctx: PlanSourceContext): Promise<LiveAppliedStateSource> {
+  const { readLabTarget } = await import('../lab/target.js')
+  const lab = ctx.underLab ? (ctx.lab ?? (await readLabTarget(ctx.home))) : undefined
+  const byId = new Map(ctx.inventory.stations.map((s) => [s.id, s]))
+  const stations = ctx.stationIds.map((id) => byId.get(id)).filter((s): s is Station => s !== undefined)
+  return liveAppliedSourceFor({ inventory: ctx.inventory, stations, named: ctx.named, home: ctx.home, env: ctx.env, ...(lab ? { lab } : {}) })
 }

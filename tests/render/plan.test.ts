@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppliedStateSource } from '../../src/plan/applied-source.js'
 import { formatPlan } from '../../src/plan/format.js'
-import { planStation, planStations } from '../../src/plan/plan.js'
+import { planStation, planStations, type PlanSourceContext } from '../../src/plan/plan.js'
 import { renderAll } from '../../src/render/render-all.js'
 import { appliedRecordFrom, type AppliedRecord } from '../../src/state/applied-store.js'
 import { loadFingerprintKey } from '../../src/state/fingerprint-key.js'
@@ -114,6 +114,14 @@ describe('plan --lab', () => {
       const given = await planStations({ inventoryDir: 'inventory/qingcheng', inventoryExplicit: true, lab: true, home: labHome, resolver: fixedResolver(), towns: ['feilaixia'], source })
       expect(given.inventory).toBe('inventory/qingcheng')
       expect(given.totals.stations).toBeGreaterThan(2)
+      // a source factory (plan --live) gets what the plan loaded: the given inventory, and the
+      // running lab's target even then, since the probes go to the lab's addresses
+      const seen: PlanSourceContext[] = []
+      const station = given.stations[0]!.id
+      await planStations({ inventoryDir: 'inventory/qingcheng', inventoryExplicit: true, lab: true, home: labHome, resolver: fixedResolver(), stations: [station], source: (ctx) => (seen.push(ctx), source) })
+      expect(seen).toHaveLength(1)
+      expect(seen[0]).toMatchObject({ stationIds: [station], named: [station], home: labHome, underLab: true, lab: { inventory: MINI } })
+      expect(seen[0]!.inventory.stations.length).toBeGreaterThan(2) // the district inventory given, not the lab's 2-station one
     } finally {
       await rm(labHome, { recursive: true, force: true })
     }

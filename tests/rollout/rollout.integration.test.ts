@@ -14,7 +14,7 @@ import { exitCodeFor } from '../../src/rollout/result.js'
 import { runRollout, type RunOptions } from '../../src/rollout/service.js'
 import { stationStatus } from '../../src/status/service.js'
 import { planStations } from '../../src/plan/plan.js'
-import { liveSourceFromCli } from '../../src/rollout/live-source.js'
+import { liveSourceForPlan } from '../../src/rollout/live-source.js'
 import { loadInventoryOrThrow } from '../../src/inventory/loader.js'
 import { selectStations } from '../../src/inventory/select.js'
 
@@ -110,7 +110,7 @@ describe('rollout against the lab', () => {
   })
 
   it('plan --live asks the agents: a file edited on a station shows as a change the local record does not know of', async () => {
-    const livePlan = async () => planStations({ inventoryDir: INVENTORY, lab: true, env: env(), source: await liveSourceFromCli({ inventoryDir: INVENTORY, lab: true, env: env() }) })
+    const livePlan = async () => planStations({ inventoryDir: INVENTORY, lab: true, env: env(), source: liveSourceForPlan })
     const clean = await livePlan()
     expect(clean.source).toBe(`live probe of ${STATIONS} stations`)
     expect(clean.totals).toMatchObject({ stations: STATIONS, unchanged: STATIONS })
@@ -283,7 +283,7 @@ describe('rollout against a lab that runs only part of the inventory', () => {
     expect(st.totals).toMatchObject({ stations: 2, 'up-to-date': 1, unreachable: 0, 'never-pushed': 1 })
 
     // plan --live likewise: the lab's station is probed, the other is compared with this machine's record
-    const plan = await planStations({ inventoryDir: INVENTORY, lab: true, env: env(), source: await liveSourceFromCli({ inventoryDir: INVENTORY, lab: true, env: env() }) })
+    const plan = await planStations({ inventoryDir: INVENTORY, lab: true, env: env(), source: liveSourceForPlan })
     expect(plan.source).toBe('live probe of 1 station; local record for the 1 the lab does not run')
     expect(plan.warnings.map((w) => w.message).join('\n')).toMatch(/the lab runs 1 of the 2 selected stations: the other 1 was not probed/)
     expect(plan.totals).toMatchObject({ stations: 2, unchanged: 1, new: 1 })
@@ -294,7 +294,7 @@ describe('rollout against a lab that runs only part of the inventory', () => {
     const { inventory } = await loadInventoryOrThrow(INVENTORY)
     const outside = selectStations(inventory, {}).find((s) => !inLab.has(s.id))!.id
     await expect(runRollout(opts({ command: 'push', inventoryExplicit: true, stations: [lab.stations[0]!.id, outside] }))).rejects.toThrow(new RegExp(`station ${outside} is not in the running lab \\(it runs 1 station\\)`))
-    await expect(liveSourceFromCli({ inventoryDir: INVENTORY, lab: true, stations: [lab.stations[0]!.id, outside], env: env() })).rejects.toThrow(new RegExp(`station ${outside} is not in the running lab`))
+    await expect(planStations({ inventoryDir: INVENTORY, lab: true, stations: [lab.stations[0]!.id, outside], env: env(), source: liveSourceForPlan })).rejects.toThrow(new RegExp(`station ${outside} is not in the running lab`))
   })
 })
 
