@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Results } from './run.js'
+import { poolSessions, type PooledRow } from './lib/pooled.js'
 import { fmt, formatRatio, formatSpread, ratio, spread, type Spread } from './lib/stats.js'
 
 type Row = Results['summary'][number]
@@ -34,6 +35,8 @@ export interface Summary {
   identity: { checks: number; identical: number; stations: number; files: number; mismatches: string[] }
   forksSweep: Results['forksSweep']
   bestForks: Record<string, number>
+  /** fleet runs pooled over the input files (see lib/pooled.ts): what the tables show when there are several */
+  pooled: PooledRow[]
   notes: string[]
 }
 
@@ -76,6 +79,7 @@ export function buildSummary(files: Array<{ file: string; results: Results }>): 
     },
     forksSweep: files.flatMap((f) => f.results.forksSweep),
     bestForks: Object.assign({}, ...files.map((f) => f.results.bestForks)) as Record<string, number>,
+    pooled: poolSessions(files.map((f) => ({ file: path.basename(f.file), runs: f.results.runs }))),
     notes: [...new Set(files.flatMap((f) => f.results.notes))],
   }
 }
@@ -89,7 +93,12 @@ const PHASE_ORDER = ['cold', 'nochange', 'onefile']
 export function markdownTables(s: Summary): string {
   const out: string[] = []
   const groups = new Map<string, Summary['rows']>()
+  // Several sessions: their fleet rows would repeat per file, with a ratio against whichever
+  // lastmile row came first; the pooled tables take a ratio within each session instead.
+  const pooled = s.generatedFrom.length > 1
+  if (pooled) out.push(...pooledTables(s.pooled, s.generatedFrom.length))
   for (const r of s.rows) {
+    if (pooled && r.mode === 'fleet') continue
     if (r.mode === 'count' || r.mode === 'lab') continue
     const k = `${r.mode}|${r.size}|${r.rttMs}`
     groups.set(k, [...(groups.get(k) ?? []), r])
@@ -126,6 +135,34 @@ export function markdownTables(s: Summary): string {
     out.push('')
   }
   return out.join('\n')
+}
+
+/**
+ * Fleet runs pooled over sessions: one table per (size, RTT). Times: median (range) of every
+ * run; ratios: median (range) of the per-session ratios, from sessions that ran both tools.
+ */
+export function pooledTables(rows: readonly PooledRow[], files: number): string[] {
+  const out: string[] = []
+  const groups = new Map<string, PooledRow[]>()
+  for (const r of rows) groups.set(`${r.size}|${r.rttMs}`, [...(groups.get(`${r.size}|${r.rttMs}`) ?? []), r])
+  for (const [k, group] of groups) {
+    const [size, rtt] = k.split('|')
+    out.push(`#### ${size} stations (one OpenSSH sshd each), ${rtt} ms added RTT, pooled over ${files} result files`, '')
+    out.push('| phase | tool | sessions | runs | wall s | CPU s (controller + stations) | × lastmile push, wall (per session) | × lastmile push, CPU (per session) |')
+    out.push('|---|---|---|---|---|---|---|---|')
+    for (const r of group) {
+      const name = r.tool === 'ansible' ? `Ansible, forks ${r.forks}${r.forks === 5 ? ' (default)' : ''}` : (TOOL_NAMES[r.tool] ?? r.tool)
+      const vs = (x: Spread | undefined): string => {
+        if (r.tool === 'lastmile') return '1×'
+        const n = r.vsLastmile?.sessions ?? 0
+        if (!x || n === 0) return '— (never beside lastmile)'
+        return n === 1 ? `${formatRatio(x.median)} (1 session)` : `${formatRatio(x.median)} (${formatRatio(x.min).replace('×', '')}–${formatRatio(x.max)}, ${n} sessions)`
+      }
+      out.push(`| ${PHASE_NAMES[r.phase] ?? r.phase} | ${name} | ${r.sessions} | ${r.runs} | ${formatSpread(r.wallS)} | ${formatSpread(r.cpuS)} | ${vs(r.vsLastmile?.wall)} | ${vs(r.vsLastmile?.cpu)} |`)
+    }
+    out.push('')
+  }
+  return out
 }
 
 /**
