@@ -128,9 +128,9 @@ export async function liveAppliedSourceFor(a: {
 
 /**
  * `plan --live`: pass as `planStations({ source: liveSourceForPlan })`. It probes the stations
- * the plan rendered, with the inventory and lab target the plan already loaded (loading them
- * again would double the slowest part of a plan on a large inventory). Under --lab with no lab
- * running, it fails as push --lab does.
+ * the plan rendered, with the inventory and lab target the plan already loaded (it used to load
+ * and validate the inventory a second time, and could pick a different one than the plan if
+ * the lab changed in between). Under --lab with no lab running, it fails as push --lab does.
  */
 export async function liveSourceForPlan(ctx: PlanSourceContext): Promise<LiveAppliedStateSource> {
   const { readLabTarget } = await import('../lab/target.js')
