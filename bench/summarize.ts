@@ -151,7 +151,8 @@ export function pooledTables(rows: readonly PooledRow[], files: number): string[
     out.push('| phase | tool | sessions | runs | wall s | CPU s (controller + stations) | × lastmile push, wall (per session) | × lastmile push, CPU (per session) |')
     out.push('|---|---|---|---|---|---|---|---|')
     for (const r of group) {
-      const name = r.tool === 'ansible' ? `Ansible, forks ${r.forks}${r.forks === 5 ? ' (default)' : ''}` : (TOOL_NAMES[r.tool] ?? r.tool)
+      // the name a sweep run at these forks gets (a pooled row mixes sweep and --best-forks runs)
+      const name = toolName({ tool: r.tool === 'ansible' ? `ansible${r.forks}` : r.tool })
       const vs = (x: Spread | undefined): string => {
         if (r.tool === 'lastmile') return '1×'
         const n = r.vsLastmile?.sessions ?? 0
