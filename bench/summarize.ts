@@ -23,7 +23,12 @@ function toolName(r: { tool: string; forks?: number }, swept = true): string {
   if (TOOL_NAMES[r.tool]) return TOOL_NAMES[r.tool]!
   if (r.tool === 'ansibleBest') return `Ansible, forks ${r.forks ?? '?'} (${swept ? 'best of the sweep' : 'set by --best-forks, no sweep'})`
   const m = /^ansible(\d+)$/.exec(r.tool)
-  return m ? `Ansible, forks ${m[1]}${m[1] === '5' ? ' (default)' : ''}` : r.tool
+  return m ? ansibleAtForks(Number(m[1])) : r.tool
+}
+
+/** A sweep run's name (`ansible20`) and a pooled row's (tool 'ansible', forks 20) are the same. */
+function ansibleAtForks(forks: number | undefined): string {
+  return `Ansible, forks ${forks ?? '?'}${forks === 5 ? ' (default)' : ''}`
 }
 
 export interface Summary {
@@ -151,8 +156,8 @@ export function pooledTables(rows: readonly PooledRow[], files: number): string[
     out.push('| phase | tool | sessions | runs | wall s | CPU s (controller + stations) | × lastmile push, wall (per session) | × lastmile push, CPU (per session) |')
     out.push('|---|---|---|---|---|---|---|---|')
     for (const r of group) {
-      // the name a sweep run at these forks gets (a pooled row mixes sweep and --best-forks runs)
-      const name = toolName({ tool: r.tool === 'ansible' ? `ansible${r.forks}` : r.tool })
+      // named as a sweep run at these forks (a pooled row mixes sweep and --best-forks runs)
+      const name = r.tool === 'ansible' ? ansibleAtForks(r.forks) : toolName(r)
       const vs = (x: Spread | undefined): string => {
         if (r.tool === 'lastmile') return '1×'
         const n = r.vsLastmile?.sessions ?? 0

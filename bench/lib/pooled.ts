@@ -1,6 +1,6 @@
 /**
  * Pooling fleet runs over several sessions (raw files of bench/run.ts), for the figures
- * that took more than one session to collect: an Ansible phase at 152 stations takes 19–42
+ * that took more than one session to collect: an Ansible phase at 152 stations takes 17–42
  * minutes here, so its repetitions are spread over runs of the harness on different days.
  *
  * Times are pooled: median and range over every valid run of a configuration. Ratios are
