@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import type { Results } from './run.js'
 import { poolSessions, type PooledRow } from './lib/pooled.js'
 import { fmt, formatRatio, formatSpread, ratio, spread, type Spread } from './lib/stats.js'
+import { forksOf } from './lib/tools.js'
 
 type Row = Results['summary'][number]
 type Run = Results['runs'][number]
@@ -22,8 +23,8 @@ const TOOL_NAMES: Record<string, string> = { lastmile: 'lastmile push', rollout:
 function toolName(r: { tool: string; forks?: number }, swept = true): string {
   if (TOOL_NAMES[r.tool]) return TOOL_NAMES[r.tool]!
   if (r.tool === 'ansibleBest') return `Ansible, forks ${r.forks ?? '?'} (${swept ? 'best of the sweep' : 'set by --best-forks, no sweep'})`
-  const m = /^ansible(\d+)$/.exec(r.tool)
-  return m ? ansibleAtForks(Number(m[1])) : r.tool
+  const forks = forksOf(r.tool)
+  return forks !== undefined ? ansibleAtForks(forks) : r.tool
 }
 
 /** A sweep run's name (`ansible20`) and a pooled row's (tool 'ansible', forks 20) are the same. */

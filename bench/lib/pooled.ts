@@ -9,6 +9,7 @@
  * ratio, of its own medians, and the table reports the median and range of those ratios.
  */
 import { spread, type Spread } from './stats.js'
+import { forksOf } from './tools.js'
 
 /** What pooling needs of a run record of bench/run.ts. */
 export interface PoolRun {
@@ -48,8 +49,8 @@ export interface PooledRow {
 export function configOf(r: Pick<PoolRun, 'tool' | 'forks'>): { tool: PooledRow['tool']; forks?: number } | undefined {
   if (r.tool === 'lastmile' || r.tool === 'rollout') return { tool: r.tool }
   if (r.tool === 'ansibleBest') return r.forks ? { tool: 'ansible', forks: r.forks } : undefined
-  const m = /^ansible(\d+)$/.exec(r.tool)
-  return m ? { tool: 'ansible', forks: Number(m[1]) } : undefined
+  const forks = forksOf(r.tool)
+  return forks !== undefined ? { tool: 'ansible', forks } : undefined
 }
 
 const total = (r: PoolRun): number => r.m.controllerCpuS + r.m.stationCpuS

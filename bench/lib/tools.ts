@@ -18,13 +18,25 @@ export interface ToolKind {
   forks?: number
 }
 
+/**
+ * The forks a fixed-forks tool name spells (`ansible20` → 20); undefined for every other
+ * name, `ansibleBest` included, whose forks are only known once the run has chosen them.
+ * The one place the `ansible<N>` naming is parsed: the harness, the pooling and the
+ * summary tables all read it through here.
+ */
+export function forksOf(name: ToolName): number | undefined {
+  // ansible-playbook refuses -f 0; `ansible0` is no tool at all, and `ansible020` would name 20 twice
+  const m = /^ansible([1-9]\d*)$/.exec(name)
+  return m ? Number(m[1]) : undefined
+}
+
 export function toolKind(name: ToolName, bestForks?: number): ToolKind {
   if (name === 'lastmile') return { kind: 'lastmile', command: 'push' }
   if (name === 'rollout') return { kind: 'lastmile', command: 'rollout' }
   if (name === 'ansibleBest') return { kind: 'ansible', forks: bestForks ?? 20 }
-  const m = /^ansible(\d+)$/.exec(name)
-  if (m) return { kind: 'ansible', forks: Number(m[1]) }
-  throw new Error(`unknown tool ${name}: use lastmile, rollout, ansible<forks> or ansibleBest`)
+  const forks = forksOf(name)
+  if (forks !== undefined) return { kind: 'ansible', forks }
+  throw new Error(`unknown tool ${name}: use lastmile, rollout, ansible<forks> (forks 1 or more, as ansible-playbook -f takes) or ansibleBest`)
 }
 
 export interface LastmileInvocation {

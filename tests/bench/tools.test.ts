@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ansibleArgs, judge, lastmileArgs, toolKind } from '../../bench/lib/tools.js'
+import { ansibleArgs, forksOf, judge, lastmileArgs, toolKind } from '../../bench/lib/tools.js'
 
 const lm = (totals: Record<string, number>, n = 2): string => JSON.stringify({ status: 0, result: { totals: { confirmed: 0, unchanged: 0, failed: 0, rolledBack: 0, unreachable: 0, skipped: 0, ...totals }, stations: Array.from({ length: n }, (_, i) => ({ id: String(i) })) } })
 const recap = (lines: string[]): string => ['PLAY RECAP ***', ...lines.map((l, i) => `h${i} : ${l} rescued=0 ignored=0`)].join('\n')
@@ -11,6 +11,13 @@ describe('the tools under test', () => {
     expect(toolKind('ansible50')).toEqual({ kind: 'ansible', forks: 50 })
     expect(toolKind('ansibleBest', 20)).toEqual({ kind: 'ansible', forks: 20 })
     expect(() => toolKind('salt')).toThrow(/unknown tool/)
+    expect(() => toolKind('ansible0')).toThrow(/unknown tool/)
+  })
+
+  it('reads the forks from a fixed-forks name only: ansibleBest has none until a run chooses them', () => {
+    expect(forksOf('ansible5')).toBe(5)
+    expect(forksOf('ansible120')).toBe(120)
+    for (const name of ['ansibleBest', 'ansible', 'ansible0', 'ansible020', 'lastmile', 'rollout', 'xansible5']) expect(forksOf(name), name).toBeUndefined()
   })
 
   it('builds the command lines', () => {
